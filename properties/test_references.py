@@ -1,0 +1,115 @@
+"""The references checked against each other and against themselves, before anything is checked
+against them: numpy == torch for every cell kind and option, autograd's gradients of the torch
+reference pass gradcheck, and the parameter counts follow the spec's formula, including the
+lecture's "GRU ... has fewer parameters" (section 4.2) made exact: 3/4 of an LSTM's.
+"""
+
+import math
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+
+from rnnspec.checks import assert_close, fail
+from rnnspec.harness import check, resolve_torch, states, tensors
+from rnnspec.reference_impls import np_layers, torch_layers
+from rnnspec.spec import CELLS, LAYER_CAPABILITIES, cell_kind, layer_layout, parameter_count, tolerance
+from rnnspec.strategies import cell_cases, layer_cases, layer_configs
+
+ALL_CELLS = tuple(CELLS)
+
+
+@check("numpy_reference_equals_torch_reference")
+def test_numpy_reference_equals_torch_reference(data):
+    case = data.draw(layer_cases(cells=ALL_CELLS, capabilities=LAYER_CAPABILITIES), label="layer case")
+    c = case.config
+
+    def mask(shape, layer):  # a fixed random mask per layer stands in for dropout's
+        return np.random.default_rng([case.seed, 4, layer]).uniform(size=shape).astype(case.dtype)
+
+    def np_dropout(y, layer):
+        return y * mask(y.shape, layer)
+
+    def torch_dropout(y, layer):
+        return y * tensors(mask(tuple(y.shape), layer))
+
+    params, x, hx = case.params(), case.input(), case.state()
+    expected_out, expected_h = np_layers.rnn(c, params, x, hx, lengths=case.lengths, dropout=np_dropout)
+    lengths = None if case.lengths is None else torch.tensor(case.lengths)
+    out, h = torch_layers.rnn(c, tensors(params), tensors(x), tensors(hx), lengths=lengths, dropout=torch_dropout)
+    tol = tolerance(case.dtype, seq_len=case.seq_len, num_layers=c.num_layers)
+    assert_close(out, expected_out, tol=tol, what="torch reference output vs numpy reference", case=case)
+    for name, g, e in zip(("h_n", "c_n"), states(h), states(expected_h)):
+        assert_close(g, e, tol=tol, what=f"torch reference {name} vs numpy reference", case=case)
+
+    cell = data.draw(cell_cases(cells=ALL_CELLS, capabilities=LAYER_CAPABILITIES), label="cell case")
+    x1, hx1 = cell.inputs()[0], cell.state()
+    expected = states(np_layers.cell(cell.config, cell.params(), x1, hx1))
+    got = states(torch_layers.cell(cell.config, tensors(cell.params()), tensors(x1), tensors(hx1)))
+    for name, g, e in zip(("h'", "c'"), got, expected):
+        assert_close(g, e, tol=tolerance(cell.dtype), what=f"torch reference cell {name} vs numpy", case=cell)
+
+
+@check("torch_reference_gradcheck")
+def test_torch_reference_gradcheck(data):
+    configs = layer_configs(cells=ALL_CELLS, capabilities=LAYER_CAPABILITIES, max_size=3)
+    case = data.draw(layer_cases(cells=ALL_CELLS, capabilities=LAYER_CAPABILITIES, configs=configs, max_seq_len=3,
+                                 max_batch=2, dtype=st.just("float64")), label="case")
+    params = tensors(case.params(), requires_grad=True)
+    names = list(params)
+    x = tensors(case.input(), requires_grad=True)
+    hx = states(tensors(case.state(), requires_grad=True)) if case.with_state else ()
+    lengths = None if case.lengths is None else torch.tensor(case.lengths)
+    has_c = cell_kind(case.config.cell).has_cell_state
+
+    def f(x, *rest):
+        state = rest[: len(hx)]
+        p = dict(zip(names, rest[len(hx) :]))
+        state = None if not state else (tuple(state) if has_c else state[0])
+        out, h = torch_layers.rnn(case.config, p, x, state, lengths=lengths)
+        return (out, *states(h))
+
+    inputs = (x, *hx, *(params[n] for n in names))
+    try:
+        torch.autograd.gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4)
+    except Exception as e:  # gradcheck raises GradcheckError with the Jacobians in its message
+        fail(f"gradcheck failed on the torch reference: {str(e)[:2000]}", case=case)
+
+
+@check("parameter_count_formula")
+def test_parameter_count_formula(data):
+    config = data.draw(layer_configs(cells=ALL_CELLS, capabilities=LAYER_CAPABILITIES, max_size=12, max_layers=3),
+                       label="config")
+    layout = layer_layout(config)
+    by_layout = sum(math.prod(shape) for _, shape in layout)
+    if by_layout != parameter_count(config):
+        fail(f"the formula gives {parameter_count(config)}, the layout {by_layout}", case=config)
+    kind = cell_kind(config.cell)
+    if kind.torch_layer is None:
+        return
+    extra = dict(kind.torch_kwargs)
+    if config.proj_size:
+        extra["proj_size"] = config.proj_size
+    module = resolve_torch(kind.torch_layer)(config.input_size, config.hidden_size, num_layers=config.num_layers,
+                                             bias=config.bias, bidirectional=config.bidirectional, **extra)
+    got = [(n, tuple(p.shape)) for n, p in module.named_parameters()]
+    if got != layout:
+        fail(f"{kind.torch_layer}'s parameters differ from the canonical layout", case=config,
+             details=f"  torch: {got}\n  spec:  {layout}")
+
+
+@check("gru_has_three_quarters_of_lstm_parameters")
+def test_gru_has_three_quarters_of_lstm_parameters(data):
+    config = data.draw(layer_configs(cells=["lstm"], capabilities=set(LAYER_CAPABILITIES) - {"proj"}, max_size=64,
+                                     max_layers=4), label="config")
+    lstm, gru = parameter_count(config), parameter_count(config.replace(cell="gru"))
+    rnn = parameter_count(config.replace(cell="rnn_tanh"))
+    if 4 * gru != 3 * lstm or 4 * rnn != lstm:
+        fail(f"lstm {lstm}, gru {gru}, rnn {rnn}: expected gru = 3/4 lstm and rnn = 1/4 lstm", case=config)
+    for cell, expected in (("lstm", lstm), ("gru", gru), ("rnn_tanh", rnn)):
+        kind = cell_kind(cell)
+        module = resolve_torch(kind.torch_layer)(config.input_size, config.hidden_size, num_layers=config.num_layers,
+                                                 bias=config.bias, bidirectional=config.bidirectional)
+        got = sum(p.numel() for p in module.parameters())
+        if got != expected:
+            fail(f"{kind.torch_layer} has {got} parameters, the formula says {expected}", case=config)

@@ -1,0 +1,189 @@
+"""API behaviour: what a recurrent layer or cell must do under every option torch offers.
+
+Not a claim of the lecture but of the interface every implementation shares: omitted states are
+zeros, rows of a batch are independent, nothing is remembered between calls or written into
+the arguments, variable-length batches are each sequence alone, dropout is off in eval mode.
+"""
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+
+from rnnspec.checks import assert_close, assert_identical, fail
+from rnnspec.harness import assert_runs_close, build, call_cell, call_layer, check, run_layer, states, tensors, time_major
+from rnnspec.spec import cell_layout, layer_layout, parameter_count, tolerance
+from rnnspec.strategies import cell_cases, layer_cases, layer_configs
+
+
+def _cases(target, **options):
+    return layer_cases(cells=target.cells, capabilities=target.capabilities, **options)
+
+
+def _tol(case):
+    return tolerance(case.dtype, seq_len=case.seq_len, num_layers=case.config.num_layers)
+
+
+def _zeros_like_state(case):
+    s = case.random_state()
+    return tuple(np.zeros_like(a) for a in s) if isinstance(s, tuple) else np.zeros_like(s)
+
+
+@check("omitted_state_is_zeros")
+def test_omitted_state_is_zeros(target, data):
+    case = data.draw(_cases(target, with_state=st.just(False)), label="case")
+    omitted = run_layer(target, case)
+    zeros = run_layer(target, case, hx=tensors(_zeros_like_state(case)))
+    assert_runs_close(omitted, zeros, tol=_tol(case), case=case, label="hx=None vs zeros: ")
+
+
+@check("unbatched_is_batch_of_one")
+def test_unbatched_is_batch_of_one(target, data):
+    case = data.draw(_cases(target, unbatched=st.just(True), packed=st.just(False)), label="case")
+    single = run_layer(target, case)
+    batched_case = case.replace(unbatched=False, batch=1)
+    batched = run_layer(target, batched_case)
+    axis = 0 if case.config.batch_first else 1
+    assert_close(single.output, batched.output.squeeze(axis), tol=_tol(case), what="unbatched output", case=case)
+    for name, g, e in zip(("h_n", "c_n"), single.states, batched.states):
+        assert_close(g, e.squeeze(1), tol=_tol(case), what=f"unbatched {name}", case=case)
+
+
+@check("batch_first_is_transpose")
+def test_batch_first_is_transpose(target, data):
+    configs = layer_configs(cells=target.cells, capabilities=target.capabilities, batch_first=st.just(True))
+    case = data.draw(_cases(target, configs=configs, unbatched=st.just(False)), label="case")
+    seq_case = case.replace(config=case.config.replace(batch_first=False))
+    got = run_layer(target, case)
+    expected = run_layer(target, seq_case)
+    assert_close(got.output, expected.output.transpose(0, 1), tol=_tol(case), what="batch_first output", case=case)
+    for name, g, e in zip(("h_n", "c_n"), got.states, expected.states):
+        assert_close(g, e, tol=_tol(case), what=f"batch_first {name}", case=case)
+
+
+@check("rows_are_independent")
+def test_rows_are_independent(target, data):
+    case = data.draw(_cases(target, unbatched=st.just(False), min_batch=2), label="case")
+    perm = data.draw(st.permutations(range(case.batch)), label="row permutation")
+    x, hx = case.input(), case.state()
+    axis = 0 if case.config.batch_first else 1
+    lengths = None if case.lengths is None else tuple(case.lengths[i] for i in perm)
+    permuted = case.replace(lengths=lengths)
+    hx_p = None if hx is None else tuple(s[:, perm] for s in states(hx))
+    hx_p = hx_p if hx_p is None or len(hx_p) == 2 else hx_p[0]
+    got = run_layer(target, permuted, x=tensors(np.take(x, perm, axis=axis)), hx=tensors(hx_p))
+    base = run_layer(target, case)
+    index = torch.tensor(perm)
+    assert_close(got.output, base.output.index_select(axis, index), tol=_tol(case),
+                 what=f"output of rows permuted by {perm}", case=case)
+    for name, g, e in zip(("h_n", "c_n"), got.states, base.states):
+        assert_close(g, e.index_select(1, index), tol=_tol(case), what=f"{name} of rows permuted by {perm}", case=case)
+
+
+@check("stateless_between_calls")
+def test_stateless_between_calls(target, data):
+    case = data.draw(_cases(target), label="case")
+    other = case.replace(seed=(case.seed + 1) % 2**32)  # same shapes, other values
+    module = build(target, case)
+    first = call_layer(module, case, tensors(case.input()), tensors(case.state()))
+    call_layer(module, other, tensors(other.input()), tensors(other.state()))
+    again = call_layer(module, case, tensors(case.input()), tensors(case.state()))
+    assert_runs_close(again, first, tol=_tol(case), case=case, label="third call vs first: ")
+
+
+@check("inputs_not_mutated")
+def test_inputs_not_mutated(target, data):
+    case = data.draw(_cases(target, with_state=st.just(True) if "initial_state" in target.capabilities else None),
+                     label="case")
+    params = case.params()
+    module = build(target, case, params)
+    x, hx = tensors(case.input()), tensors(case.state())
+    x_before, hx_before = x.clone(), None if hx is None else tuple(s.clone() for s in states(hx))
+    call_layer(module, case, x, hx)
+    assert_identical(x, x_before, what="input after the call", case=case)
+    for k, (s, before) in enumerate(zip(states(hx) if hx is not None else (), hx_before or ())):
+        assert_identical(s, before, what=f"{('h0', 'c0')[k]} after the call", case=case)
+    if "parameters" in target.capabilities:
+        for name, p in module.named_parameters():
+            assert_identical(p, params[name], what=f"parameter {name} after the call", case=case)
+
+
+@check("packed_is_each_alone")
+def test_packed_is_each_alone(target, data):
+    case = data.draw(_cases(target, packed=st.just(True)), label="case")
+    module = build(target, case)
+    hx = case.state()
+    whole = call_layer(module, case, tensors(case.input()), tensors(hx))
+    x_tm, out_tm = time_major(case.input(), case), time_major(whole.output, case)
+    tol = _tol(case)
+    for b, n in enumerate(case.lengths):
+        alone = case.replace(batch=1, seq_len=n, lengths=None)
+        x_b = x_tm[:n, b : b + 1]
+        x_b = x_b.transpose(1, 0, 2) if case.config.batch_first else x_b
+        hx_b = None if hx is None else tuple(s[:, b : b + 1] for s in states(hx))
+        hx_b = hx_b if hx_b is None or len(hx_b) == 2 else hx_b[0]
+        run = call_layer(module, alone, tensors(np.ascontiguousarray(x_b)), tensors(hx_b))
+        assert_close(out_tm[:n, b], time_major(run.output, alone)[:, 0], tol=tol,
+                     what=f"output of row {b} (length {n}) vs run alone", case=case)
+        assert_close(out_tm[n:, b], torch.zeros_like(out_tm[n:, b]), tol=tol,
+                     what=f"padding of row {b} past its length {n}", case=case)
+        for name, g, e in zip(("h_n", "c_n"), whole.states, run.states):
+            assert_close(g[:, b], e[:, 0], tol=tol, what=f"{name} of row {b} (length {n}) vs run alone", case=case)
+
+
+@check("dropout_inactive_in_eval")
+def test_dropout_inactive_in_eval(target, data):
+    configs = layer_configs(cells=target.cells, capabilities=target.capabilities, num_layers=st.integers(2, 3),
+                            dropout=st.sampled_from([0.25, 0.5, 1.0]))
+    case = data.draw(_cases(target, configs=configs), label="case")
+    with_dropout = run_layer(target, case, training=False)
+    without = run_layer(target, case.replace(config=case.config.replace(dropout=0.0)))
+    assert_runs_close(with_dropout, without, tol=_tol(case), case=case, label="eval with dropout vs none: ")
+
+
+@check("parameter_layout")
+def test_parameter_layout(target, data):
+    case = data.draw(_cases(target), label="case")
+    module = build(target, case)
+    got = {name: tuple(p.shape) for name, p in module.named_parameters()}
+    expected = dict(layer_layout(case.config))
+    if got != expected:
+        fail("parameters differ from torch's canonical layout", case=case,
+             details=f"  got {got}\n  expected {expected}")
+    count = sum(p.numel() for p in module.parameters())
+    if count != parameter_count(case.config):
+        fail(f"{count} parameters, expected {parameter_count(case.config)} by the formula", case=case)
+
+
+@check("cell_omitted_state_is_zeros")
+def test_cell_omitted_state_is_zeros(target, data):
+    case = data.draw(cell_cases(cells=target.cells, capabilities=target.capabilities, with_state=st.just(False)),
+                     label="case")
+    module, x = build(target, case), tensors(case.inputs()[0])
+    zeros = tensors(case.replace(with_state=True).state())
+    zeros = tuple(torch.zeros_like(s) for s in states(zeros))
+    omitted = call_cell(module, case, x, None)
+    given = call_cell(module, case, x, zeros if len(zeros) == 2 else zeros[0])
+    for name, g, e in zip(("h'", "c'"), omitted, given):
+        assert_close(g, e, tol=tolerance(case.dtype), what=f"hx=None vs zeros: {name}", case=case)
+
+
+@check("cell_unbatched_is_batch_of_one")
+def test_cell_unbatched_is_batch_of_one(target, data):
+    case = data.draw(cell_cases(cells=target.cells, capabilities=target.capabilities, unbatched=st.just(True)),
+                     label="case")
+    module = build(target, case)
+    single = call_cell(module, case, tensors(case.inputs()[0]), tensors(case.state()))
+    batched_case = case.replace(unbatched=False, batch=1)
+    batched = call_cell(module, batched_case, tensors(batched_case.inputs()[0]), tensors(batched_case.state()))
+    for name, g, e in zip(("h'", "c'"), single, batched):
+        assert_close(g, e[0], tol=tolerance(case.dtype), what=f"unbatched {name}", case=case)
+
+
+@check("cell_parameter_layout")
+def test_cell_parameter_layout(target, data):
+    case = data.draw(cell_cases(cells=target.cells, capabilities=target.capabilities), label="case")
+    got = {name: tuple(p.shape) for name, p in build(target, case).named_parameters()}
+    expected = dict(cell_layout(case.config))
+    if got != expected:
+        fail("parameters differ from torch's canonical cell layout", case=case,
+             details=f"  got {got}\n  expected {expected}")

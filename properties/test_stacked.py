@@ -1,0 +1,49 @@
+"""Lecture 7 section 7, multi-layer RNNs: "we can also make them deep in another dimension by
+applying multiple RNNs ... the lower RNNs compute lower-level features and the higher RNNs
+higher-level features". A stack is exactly its layers composed, with dropout between them only.
+"""
+
+import numpy as np
+from hypothesis import strategies as st
+
+from rnnspec.checks import assert_close
+from rnnspec.harness import assert_runs_close, check, rename_layer, run_layer, states, tensors
+from rnnspec.harness import reference_layer
+from rnnspec.spec import tolerance
+from rnnspec.strategies import layer_cases, layer_configs
+
+
+def _stacked_case(target, data, **config_options):
+    configs = layer_configs(cells=target.cells, capabilities=target.capabilities, num_layers=st.integers(2, 3),
+                            **config_options)
+    return data.draw(layer_cases(cells=target.cells, capabilities=target.capabilities, configs=configs), label="case")
+
+
+@check("stack_is_composition")
+def test_stack_is_composition(target, data):
+    case = _stacked_case(target, data)
+    c, params, hx = case.config, case.params(), case.state()
+    whole = run_layer(target, case, params)
+    x, finals = tensors(case.input()), []
+    D = c.num_directions
+    for layer in range(c.num_layers):
+        single = case.replace(config=c.replace(num_layers=1, input_size=c.layer_input_size(layer)))
+        hx_l = None if hx is None else tuple(s[layer * D : (layer + 1) * D] for s in states(hx))
+        hx_l = hx_l if hx_l is None or len(hx_l) == 2 else hx_l[0]
+        run = run_layer(target, single, rename_layer(params, layer=layer), x=x, hx=tensors(hx_l))
+        x = run.output
+        finals.append(run.states)
+    tol = tolerance(case.dtype, seq_len=case.seq_len, num_layers=c.num_layers)
+    assert_close(whole.output, x, tol=tol, what="stack output vs last layer of the composition", case=case)
+    for k, name in enumerate(("h_n", "c_n")[: len(whole.states)]):
+        composed = np.concatenate([f[k].detach().numpy() for f in finals])
+        assert_close(whole.states[k], composed, tol=tol, what=f"stack {name} vs each layer's, stacked", case=case)
+
+
+@check("dropout_one_silences_upper_inputs")
+def test_dropout_one_silences_upper_inputs(target, data):
+    case = _stacked_case(target, data, dropout=st.just(1.0))
+    got = run_layer(target, case, training=True)
+    expected = reference_layer(case, dropout=lambda y, layer: np.zeros_like(y))
+    tol = tolerance(case.dtype, seq_len=case.seq_len, num_layers=case.config.num_layers)
+    assert_runs_close(got, expected, tol=tol, case=case, label="training, dropout=1: ")

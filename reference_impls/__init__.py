@@ -1,0 +1,11 @@
+"""Reference implementations of every cell kind and layer option, in numpy and in torch.
+
+Installed as ``rnnspec.reference_impls``. Each cell is one pure step function whose docstring
+gives its equations; layers, directions, stacks and variable lengths wrap the cells.
+"""
+
+from . import np_cells, np_layers, torch_cells, torch_layers
+from .params import CellParams, cell_params, direction_params
+
+__all__ = ["np_cells", "np_layers", "torch_cells", "torch_layers", "CellParams", "cell_params",
+           "direction_params"]

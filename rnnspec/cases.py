@@ -1,0 +1,113 @@
+"""Cases: one drawn configuration plus everything needed to rebuild its arrays from a seed.
+
+Weights, inputs and states are made here, with numpy, from ``seed``: never by the
+implementation under test. A case's repr is the counterexample a failure reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from rnnspec.spec import CellConfig, LayerConfig, cell_kind, cell_layout, layer_layout
+
+__all__ = ["LayerCase", "CellCase", "random_params"]
+
+
+def random_params(layout, *, rng: np.random.Generator, scale: float, hidden_size: int, dtype) -> dict[str, np.ndarray]:
+    """Weights ~ U(-k, k), k = scale / sqrt(hidden_size): torch's own initialisation times ``scale``."""
+    k = scale / np.sqrt(hidden_size)
+    return {name: rng.uniform(-k, k, size=shape).astype(dtype) for name, shape in layout}
+
+
+@dataclass(frozen=True)
+class LayerCase:
+    config: LayerConfig  # the layer under test
+    dtype: str  # "float32" or "float64"
+    batch: int  # rows B (1 when unbatched)
+    seq_len: int  # steps T (the padded length when lengths are given)
+    lengths: tuple[int, ...] | None  # valid steps per row, unsorted, for a PackedSequence; or None
+    unbatched: bool  # input (T, I) with no batch axis
+    with_state: bool  # an initial state is passed (else omitted: zeros)
+    seed: int  # numpy seed of weights, input and state
+    scale: float  # weight scale, times torch's default init range
+
+    def params(self) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng([self.seed, 0])
+        c = self.config
+        return random_params(layer_layout(c), rng=rng, scale=self.scale, hidden_size=c.hidden_size, dtype=self.dtype)
+
+    def input(self) -> np.ndarray:
+        """x laid out as the user passes it: (T, I), (B, T, I) when batch_first, else (T, B, I).
+
+        With lengths, the padding past each row's length is random too, so a leak shows.
+        """
+        rng = np.random.default_rng([self.seed, 1])
+        x = rng.standard_normal((self.seq_len, self.batch, self.config.input_size)).astype(self.dtype)
+        if self.unbatched:
+            return x[:, 0]
+        return x.transpose(1, 0, 2).copy() if self.config.batch_first else x
+
+    def state(self):
+        """The initial state (h0, or (h0, c0) for LSTM), or None when omitted."""
+        if not self.with_state:
+            return None
+        return self.random_state()
+
+    def random_state(self):
+        rng = np.random.default_rng([self.seed, 2])
+        c = self.config
+        n = c.num_layers * c.num_directions
+        lead = (n,) if self.unbatched else (n, self.batch)
+        h0 = rng.uniform(-1, 1, size=lead + (c.output_size,)).astype(self.dtype)
+        if cell_kind(c.cell).has_cell_state:
+            return h0, rng.uniform(-1, 1, size=lead + (c.hidden_size,)).astype(self.dtype)
+        return h0
+
+    def loss_weights(self, shape, salt: int) -> np.ndarray:
+        """Fixed random weights w for a scalar loss sum(w * y): every output element counts."""
+        return np.random.default_rng([self.seed, 3, salt]).standard_normal(shape).astype(self.dtype)
+
+    def replace(self, **changes) -> "LayerCase":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class CellCase:
+    config: CellConfig  # the cell under test
+    dtype: str  # "float32" or "float64"
+    batch: int  # rows B (1 when unbatched)
+    seq_len: int  # steps, where a property unrolls the cell
+    unbatched: bool  # input (I,) with no batch axis
+    with_state: bool  # a state is passed (else omitted: zeros)
+    seed: int  # numpy seed of weights, input and state
+    scale: float  # weight scale, times torch's default init range
+
+    def params(self) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng([self.seed, 0])
+        c = self.config
+        return random_params(cell_layout(c), rng=rng, scale=self.scale, hidden_size=c.hidden_size, dtype=self.dtype)
+
+    def inputs(self) -> np.ndarray:
+        """x for every step: (T, B, I), or (T, I) when unbatched."""
+        rng = np.random.default_rng([self.seed, 1])
+        x = rng.standard_normal((self.seq_len, self.batch, self.config.input_size)).astype(self.dtype)
+        return x[:, 0] if self.unbatched else x
+
+    def state(self):
+        """h (B, H) or (h, c) for LSTM, or None when omitted."""
+        if not self.with_state:
+            return None
+        rng = np.random.default_rng([self.seed, 2])
+        lead = () if self.unbatched else (self.batch,)
+        h = rng.uniform(-1, 1, size=lead + (self.config.hidden_size,)).astype(self.dtype)
+        if cell_kind(self.config.cell).has_cell_state:
+            return h, rng.uniform(-1, 1, size=lead + (self.config.hidden_size,)).astype(self.dtype)
+        return h
+
+    def loss_weights(self, shape, salt: int) -> np.ndarray:
+        return np.random.default_rng([self.seed, 3, salt]).standard_normal(shape).astype(self.dtype)
+
+    def replace(self, **changes) -> "CellCase":
+        return replace(self, **changes)

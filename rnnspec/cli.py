@@ -1,0 +1,82 @@
+"""The ``rnnspec`` command: ``rnnspec spec`` and ``rnnspec verify TARGET``.
+
+Exit codes of verify: 0 every applicable property passed, 1 one failed, 2 the target cannot be
+loaded or the command is misused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from rnnspec.profiles import PROFILES
+
+    parser = argparse.ArgumentParser(prog="rnnspec", description="An executable specification of RNNs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    spec = sub.add_parser("spec", help="print the spec registry (cells, layout, tolerances, properties)")
+    spec.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
+    verify = sub.add_parser("verify", help="run every applicable property on a target")
+    verify.add_argument("target", help="package.module:Name, package.module.Name or path/to/file.py:Name")
+    verify.add_argument("--like", help="the torch built-in the target is a drop-in for, e.g. torch.nn.LSTM")
+    verify.add_argument("--variant", help="the cell kinds it claims, comma-separated, e.g. gru_reset_before")
+    verify.add_argument("--seed", type=int, default=0, help="seed of every property's examples (default 0)")
+    verify.add_argument("--profile", choices=sorted(PROFILES), default="default",
+                        help="examples per property: " + ", ".join(f"{k} {v}" for k, v in PROFILES.items()))
+    verify.add_argument("--max-examples", type=int, help="override the profile's examples per property")
+    verify.add_argument("--select", action="append", help="a property id or topic (repeatable)")
+    verify.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
+    return parser
+
+
+def _spec(args) -> int:
+    from rnnspec.report import print_spec, spec_dict
+
+    if args.json:
+        print(json.dumps(spec_dict(), indent=2))
+    else:
+        print_spec()
+    return 0
+
+
+def _verify(args) -> int:
+    from rnnspec.report import json_report, overall_status, summary, verdict_line, write_json
+    from rnnspec.targets import TargetError, load_target
+    from rnnspec.verifier import select_properties, verify
+
+    if args.max_examples is not None and args.max_examples < 1:
+        print(f"rnnspec verify: --max-examples={args.max_examples} must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        select_properties(args.select)
+        cells = tuple(args.variant.split(",")) if args.variant else None
+        target = load_target(args.target, like=args.like, cells=cells)
+    except (TargetError, ValueError) as e:
+        print(f"rnnspec verify: {e}", file=sys.stderr)
+        return 2
+    print(f"rnnspec verify {target.cli_args()}: cells {', '.join(target.cells)}; "
+          f"profile {args.profile}, seed {args.seed}", flush=True)
+    verdicts = verify(target, seed=args.seed, profile=args.profile, max_examples=args.max_examples,
+                      select=args.select, on_verdict=lambda v: print(verdict_line(v), flush=True))
+    if not verdicts:
+        print("rnnspec verify: no property applies to this target with this --select", file=sys.stderr)
+        return 2
+    print(f"{target.name}: {overall_status(verdicts)} ({summary(verdicts)})")
+    if args.json:
+        write_json(json_report(target, verdicts, seed=args.seed, profile=args.profile), args.json)
+    return 0 if overall_status(verdicts) == "passed" else 1
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    return {"spec": _spec, "verify": _verify}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

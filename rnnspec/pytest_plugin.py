@@ -1,0 +1,89 @@
+"""The pytest plugin (entry point ``pytest11``): runs rnnspec's properties inside any pytest run.
+
+Each property's ``target`` argument is parametrized with the selected targets: those named by
+``--rnnspec-target`` (with ``--rnnspec-like``/``--rnnspec-variant``), or torch's built-ins by
+default. A property that needs a capability the target lacks is skipped with the reason.
+Imports of torch and the properties happen only when a property is collected.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+_TARGETS_KEY = pytest.StashKey[list]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("rnnspec", "rnnspec: properties of recurrent networks")
+    group.addoption("--rnnspec-target", action="append", default=[],
+                    help="target to verify (package.module:Name, ...); repeatable; default: torch's built-ins")
+    group.addoption("--rnnspec-like", help="the torch built-in the targets are drop-ins for")
+    group.addoption("--rnnspec-variant", help="the cell kinds the targets claim, comma-separated")
+    group.addoption("--rnnspec-seed", type=int, default=0, help="seed of every property's examples")
+    group.addoption("--rnnspec-profile", default=None,
+                    help="quick, default or thorough (default: quick under CI, else default)")
+    group.addoption("--rnnspec-max-examples", type=int, default=None, help="override the profile's examples")
+
+
+def _profile(config) -> str:
+    return config.getoption("--rnnspec-profile") or ("quick" if os.environ.get("CI") else "default")
+
+
+def pytest_configure(config):
+    from rnnspec import profiles
+
+    profiles.load(_profile(config), max_examples=config.getoption("--rnnspec-max-examples"))
+
+
+def _targets(config) -> list:
+    if _TARGETS_KEY not in config.stash:
+        from rnnspec.targets import default_targets, load_target
+
+        names = config.getoption("--rnnspec-target")
+        variant = config.getoption("--rnnspec-variant")
+        cells = tuple(variant.split(",")) if variant else None
+        like = config.getoption("--rnnspec-like")
+        config.stash[_TARGETS_KEY] = [load_target(n, like=like, cells=cells) for n in names] or default_targets()
+    return config.stash[_TARGETS_KEY]
+
+
+def pytest_generate_tests(metafunc):
+    spec = getattr(metafunc.function, "_rnnspec_property", None)
+    if spec is None or "target" not in metafunc.fixturenames:
+        return
+    from rnnspec.targets import applicability
+
+    params = []
+    for target in _targets(metafunc.config):
+        applies, reason = applicability(spec, target)
+        if applies:
+            marks = [pytest.mark.skip(reason=reason)] if reason else []
+            params.append(pytest.param(target, id=target.name + "[" + ",".join(target.cells) + "]", marks=marks))
+    metafunc.parametrize("target", params)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    fn = getattr(item, "obj", None)
+    spec = getattr(fn, "_rnnspec_property", None)
+    if spec is None:
+        yield
+        return
+    import hypothesis
+
+    from rnnspec.checks import CONTEXT, RunContext
+
+    seed = item.config.getoption("--rnnspec-seed")
+    hypothesis.seed(seed)(fn)
+    target = getattr(item, "callspec", None) and item.callspec.params.get("target")
+    if target is not None:
+        replay = f"rnnspec verify {target.cli_args()} --select {spec.id} --seed {seed} --profile {_profile(item.config)}"
+    else:
+        replay = f"pytest --pyargs rnnspec.properties -k {item.name} --rnnspec-seed {seed}"
+    token = CONTEXT.set(RunContext(spec.id, replay))
+    try:
+        yield
+    finally:
+        CONTEXT.reset(token)

@@ -1,0 +1,18 @@
+"""The spec registry: cell kinds, configurations, parameter layout, tolerances and properties.
+
+Everything else in rnnspec reads this package; nothing here imports an implementation.
+"""
+
+from .cells import CELLS, GRU_RELATIONS, CellKind, cell_kind
+from .config import CellConfig, LayerConfig
+from .options import CELL_CAPABILITIES, LAYER_CAPABILITIES, missing_capability_reason
+from .properties import PROPERTIES, TOPICS, PropertySpec, property_spec
+from .layout import cell_layout, layer_layout, parameter_count, parameter_count_formula, suffix
+from .tolerances import BASE_TOLERANCES, Tolerance, tolerance
+
+__all__ = [
+    "CELLS", "GRU_RELATIONS", "CellKind", "cell_kind", "CellConfig", "LayerConfig", "cell_layout",
+    "layer_layout", "parameter_count", "parameter_count_formula", "suffix", "BASE_TOLERANCES",
+    "Tolerance", "tolerance", "CELL_CAPABILITIES", "LAYER_CAPABILITIES", "missing_capability_reason",
+    "PROPERTIES", "TOPICS", "PropertySpec", "property_spec",
+]

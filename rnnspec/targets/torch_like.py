@@ -1,0 +1,104 @@
+"""Zero-adapter targets: any class with the constructor, parameter names and forward signature
+of a torch built-in (``torch.nn.LSTM``, ``torch.nn.GRUCell``, ...), the built-ins included.
+
+Weights are loaded by parameter name; a name or shape that differs from torch's layout is a
+TargetError that says which.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import torch
+
+from rnnspec.spec import CELL_CAPABILITIES, CELLS, LAYER_CAPABILITIES, CellConfig, LayerConfig, cell_kind
+
+from .base import Target, TargetError
+
+__all__ = ["TorchLikeTarget", "LIKES", "like_subject_and_cells"]
+
+# The torch objects a drop-in may be "like", each with its subject and cell kinds.
+LIKES: tuple[str, ...] = tuple(
+    sorted({k.torch_layer for k in CELLS.values() if k.torch_layer} | {k.torch_cell for k in CELLS.values() if k.torch_cell})
+)
+
+
+def like_subject_and_cells(like: str) -> tuple[str, tuple[str, ...]]:
+    layer_cells = tuple(k.name for k in CELLS.values() if k.torch_layer == like)
+    cell_cells = tuple(k.name for k in CELLS.values() if k.torch_cell == like)
+    if layer_cells:
+        return "layer", layer_cells
+    if cell_cells:
+        return "cell", cell_cells
+    raise ValueError(f"like={like!r} is not a torch recurrent built-in; expected one of {list(LIKES)}")
+
+
+class TorchLikeTarget(Target):
+    """A class (or factory) called with torch's constructor arguments, e.g. ``MyLSTM(4, 8, num_layers=2)``.
+
+    Args:
+        factory: the class or a callable with the torch twin's constructor signature.
+        like: the torch twin, e.g. ``"torch.nn.LSTM"``.
+        name: how the user named the target.
+        cells: the cell kinds it claims, by default those of ``like`` (e.g. a lecture-form GRU
+            claims ``("gru_reset_before",)``).
+        capabilities: the options it supports, by default all of them.
+    """
+
+    def __init__(self, factory: Callable, *, like: str, name: str | None = None,
+                 cells: tuple[str, ...] | None = None, capabilities=None):
+        self.factory = factory
+        self.like = like
+        self.subject, default_cells = like_subject_and_cells(like)
+        self.cells = tuple(cells or default_cells)
+        self.name = name or f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__qualname__', factory)}"
+        everything = LAYER_CAPABILITIES if self.subject == "layer" else CELL_CAPABILITIES
+        self.capabilities = frozenset(everything if capabilities is None else capabilities)
+
+    def cli_args(self) -> str:
+        args = self.name
+        if self.name != self.like:
+            args += f" --like {self.like}"
+        if self.cells != like_subject_and_cells(self.like)[1]:
+            args += " --variant " + ",".join(self.cells)
+        return args
+
+    def _construct(self, config):
+        extra = dict(cell_kind(config.cell).torch_kwargs)
+        if isinstance(config, LayerConfig):
+            kwargs = dict(num_layers=config.num_layers, bias=config.bias, batch_first=config.batch_first,
+                          dropout=config.dropout, bidirectional=config.bidirectional)
+            if config.proj_size:
+                kwargs["proj_size"] = config.proj_size
+        elif isinstance(config, CellConfig):
+            kwargs = dict(bias=config.bias)
+        else:
+            raise TypeError(f"config={config!r} is neither a LayerConfig nor a CellConfig")
+        try:
+            return self.factory(config.input_size, config.hidden_size, **kwargs, **extra)
+        except Exception as e:
+            raise TargetError(
+                f"{self.name}({config.input_size}, {config.hidden_size}, **{ {**kwargs, **extra} }) raised "
+                f"{type(e).__name__}: {e}"
+            ) from e
+
+    def build(self, config, params: Mapping[str, torch.Tensor], *, dtype: torch.dtype, training: bool = False):
+        module = self._construct(config)
+        if hasattr(module, "to"):
+            module = module.to(dtype)
+        own = dict(module.named_parameters())
+        missing, unexpected = sorted(set(params) - set(own)), sorted(set(own) - set(params))
+        if missing or unexpected:
+            raise TargetError(
+                f"{self.name} does not have {self.like}'s parameter names for {config}: "
+                f"missing {missing}, unexpected {unexpected}"
+            )
+        with torch.no_grad():
+            for name, value in params.items():
+                if tuple(own[name].shape) != tuple(value.shape):
+                    raise TargetError(
+                        f"{self.name}.{name} has shape {tuple(own[name].shape)}, expected {tuple(value.shape)} for {config}"
+                    )
+                own[name].copy_(value)
+        module.train(training)
+        return module

@@ -1,0 +1,131 @@
+"""Running the spec's properties on one target, each to a verdict; the runner never raises.
+
+A property is run as its Hypothesis test with an explicit seed, so the same command always
+draws the same examples; a failure carries the shrunk case and the command that replays it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import hypothesis
+from hypothesis.reporting import with_reporter
+
+from rnnspec import profiles
+from rnnspec.checks import CONTEXT, PropertyFailure, RunContext
+from rnnspec.spec import PROPERTIES, PropertySpec
+from rnnspec.targets import Target, TargetError, applicability
+
+
+__all__ = ["Verdict", "property_functions", "select_properties", "verify", "replay_command"]
+
+
+@dataclass
+class Verdict:
+    id: str  # property id
+    topic: str  # lecture topic
+    claim: str  # what must hold
+    status: str  # "passed", "failed", "error" (the target could not be built or called) or "skipped"
+    message: str  # why it failed or was skipped; empty when passed
+    seconds: float  # wall time of this property
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def property_functions() -> dict[str, Callable]:
+    """Property id -> its Hypothesis test, from every module of rnnspec.properties."""
+    from rnnspec.properties import PROPERTY_MODULES
+
+    found = {}
+    for name in PROPERTY_MODULES:
+        module = importlib.import_module(f"rnnspec.properties.{name}")
+        for obj in vars(module).values():
+            spec = getattr(obj, "_rnnspec_property", None)
+            if spec is not None:
+                found[spec.id] = obj
+    return found
+
+
+def select_properties(select: Iterable[str] | None) -> list[PropertySpec]:
+    """The properties whose id or topic is in ``select`` (all when None); unknown names are an error."""
+    if not select:
+        return list(PROPERTIES)
+    wanted = set(select)
+    known = {p.id for p in PROPERTIES} | {p.topic for p in PROPERTIES}
+    unknown = wanted - known
+    if unknown:
+        raise ValueError(f"--select {sorted(unknown)} names no property id or topic; see `rnnspec spec`")
+    return [p for p in PROPERTIES if p.id in wanted or p.topic in wanted]
+
+
+def replay_command(target: Target, prop: PropertySpec, *, seed: int, profile: str, max_examples: int | None) -> str:
+    cmd = f"rnnspec verify {target.cli_args()} --select {prop.id} --seed {seed} --profile {profile}"
+    return cmd + (f" --max-examples {max_examples}" if max_examples else "")
+
+
+def _failure_message(e: BaseException) -> str:
+    text = str(e) if isinstance(e, PropertyFailure) else f"{type(e).__name__}: {e}"
+    if not isinstance(e, (PropertyFailure, TargetError)):
+        frames = traceback.extract_tb(e.__traceback__)[-3:]
+        text += "\n  raised at: " + " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
+                                                 for f in reversed(frames))
+    notes = [n for n in getattr(e, "__notes__", []) if n.strip()]
+    if notes:
+        text += "\n  hypothesis: " + "\n  ".join(notes)
+    return text
+
+
+def _raised_inside_rnnspec(e: BaseException) -> bool:
+    import rnnspec.properties
+    import rnnspec.reference_impls
+
+    ours = [Path(m.__file__).resolve().parent for m in (rnnspec.properties, rnnspec.reference_impls)]
+    ours.append(Path(__file__).resolve().parent)
+    frames = traceback.extract_tb(e.__traceback__)
+    return bool(frames) and any(Path(frames[-1].filename).resolve().is_relative_to(d) for d in ours)
+
+
+def _run_one(fn, target, prop, *, seed, replay) -> tuple[str, str]:
+    token = CONTEXT.set(RunContext(prop.id, replay))
+    try:
+        with with_reporter(lambda _message: None):
+            hypothesis.seed(seed)(fn)(target=target)
+        return "passed", ""
+    except TargetError as e:
+        return "error", f"[{prop.id}] the target cannot be used as declared: {e}\n  replay: {replay}"
+    except (PropertyFailure, AssertionError) as e:
+        return "failed", _failure_message(e)
+    except Exception as e:  # reported, never re-raised
+        who = "rnnspec itself (a bug in rnnspec: please report it)" if _raised_inside_rnnspec(e) else "the target"
+        return "failed", f"[{prop.id}] {who} raised {_failure_message(e)}\n  replay: {replay}"
+    finally:
+        CONTEXT.reset(token)
+
+
+def verify(target: Target, *, seed: int = 0, profile: str = "default", max_examples: int | None = None,
+           select: Iterable[str] | None = None, on_verdict: Callable[[Verdict], None] | None = None) -> list[Verdict]:
+    """Every property that applies to ``target``, each to a Verdict (in spec order)."""
+    profiles.load(profile, max_examples=max_examples)
+    functions = property_functions()
+    verdicts = []
+    for prop in select_properties(select):
+        applies, skip_reason = applicability(prop, target)
+        if not applies:
+            continue
+        start = time.perf_counter()
+        if skip_reason:
+            status, message = "skipped", skip_reason
+        else:
+            replay = replay_command(target, prop, seed=seed, profile=profile, max_examples=max_examples)
+            status, message = _run_one(functions[prop.id], target, prop, seed=seed, replay=replay)
+        verdict = Verdict(prop.id, prop.topic, prop.claim, status, message, time.perf_counter() - start)
+        verdicts.append(verdict)
+        if on_verdict:
+            on_verdict(verdict)
+    return verdicts

@@ -8,7 +8,6 @@ Imports of torch and the properties happen only when a property is collected.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
@@ -23,12 +22,12 @@ def pytest_addoption(parser):
     group.addoption("--rnnspec-variant", help="the cell kinds the targets claim, comma-separated")
     group.addoption("--rnnspec-seed", type=int, default=0, help="seed of every property's examples")
     group.addoption("--rnnspec-profile", default=None,
-                    help="quick, default or thorough (default: quick under CI, else default)")
+                    help="quick, default or thorough (default: default)")
     group.addoption("--rnnspec-max-examples", type=int, default=None, help="override the profile's examples")
 
 
 def _profile(config) -> str:
-    return config.getoption("--rnnspec-profile") or ("quick" if os.environ.get("CI") else "default")
+    return config.getoption("--rnnspec-profile") or "default"
 
 
 def pytest_configure(config):

@@ -6,7 +6,7 @@ example database, and has no deadline: timings on shared machines are noise, not
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 __all__ = ["PROFILES", "load"]
 
@@ -20,6 +20,7 @@ _COMMON = dict(
     deadline=None,
     database=None,
     print_blob=False,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),  # no slow "explain"
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.differing_executors],
 )
 

@@ -75,9 +75,10 @@ def _failure_message(e: BaseException) -> str:
         frames = traceback.extract_tb(e.__traceback__)[-3:]
         text += "\n  raised at: " + " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
                                                  for f in reversed(frames))
-    notes = [n for n in getattr(e, "__notes__", []) if n.strip()]
-    if notes:
-        text += "\n  hypothesis: " + "\n  ".join(notes)
+    # Hypothesis notes each draw; the case is already in the message, other draws (a permutation, ...) are not
+    draws = [" ".join(n.split()) for n in getattr(e, "__notes__", []) if n.startswith("Draw") and "case):" not in n]
+    if draws:
+        text += "\n  also drawn: " + "; ".join(draws)
     return text
 
 

@@ -67,7 +67,7 @@ def layer_configs(
     """Layer configurations of one of ``cells``, with options among ``capabilities``."""
     _check_bounds(min_size=min_size, max_size=max_size)
     if not cells:
-        raise ValueError("cells=() is empty; expected at least one cell kind")
+        raise ValueError(f"cells={cells!r} is empty; expected at least one cell kind")
     cell = draw(st.sampled_from(list(cells)))
     input_size = draw(st.integers(min_size, max_size))
     hidden_size = draw(st.integers(min_size, max_size))

@@ -1,0 +1,81 @@
+"""The command line as a user meets it: from any directory, with the exit codes it promises."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+def rnnspec(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "rnnspec", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+def test_spec_json_lists_every_property_with_topic_and_claim(tmp_path):
+    result = rnnspec("spec", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    spec = json.loads(result.stdout)
+    from rnnspec.spec import PROPERTIES
+
+    assert [p["id"] for p in spec["properties"]] == [p.id for p in PROPERTIES]
+    assert all(p["topic"] and p["claim"] for p in spec["properties"])
+    assert set(spec["cells"]) == {"rnn_tanh", "rnn_relu", "lstm", "gru", "gru_reset_before"}
+    assert spec["cells"]["lstm"]["gates"] == ["i", "f", "g", "o"]
+
+
+def test_spec_table_is_readable(tmp_path):
+    result = rnnspec("spec", cwd=tmp_path)
+    assert result.returncode == 0 and "gru_reset_before" in result.stdout and "matches_reference" in result.stdout
+
+
+def test_verify_a_builtin_from_another_directory_passes_with_json(tmp_path):
+    result = rnnspec("verify", "torch.nn.GRUCell", "--profile", "quick", "--json", "report.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASSED  cell_matches_reference" in result.stdout
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["status"] == "passed" and report["like"] == "torch.nn.GRUCell"
+    assert {"id", "topic", "status", "message"} <= set(report["properties"][0])
+
+
+def test_verify_a_defective_file_target_fails_with_exit_1(tmp_path):
+    target = f"{HERE / 'planted_defects.py'}:LSTMGatesSwapped"
+    result = rnnspec("verify", target, "--like", "torch.nn.LSTM", "--select", "matches_reference",
+                     "--profile", "quick", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED  matches_reference" in result.stdout and "replay: rnnspec verify" in result.stdout
+
+
+def test_a_missing_capability_is_a_skip_with_its_reason(tmp_path):
+    (tmp_path / "plain.py").write_text(
+        "import torch\n"
+        "from rnnspec.targets import TorchLikeTarget\n"
+        "PLAIN = TorchLikeTarget(torch.nn.LSTM, like='torch.nn.LSTM', name='plain.py:PLAIN',\n"
+        "                        capabilities={'grad', 'parameters'})\n"
+    )
+    result = rnnspec("verify", "plain.py:PLAIN", "--profile", "quick", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SKIPPED packed_is_each_alone" in result.stdout and "target lacks packed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["verify", "no_such_module_xyz:LSTM"], "cannot import the module"),
+        (["verify", "torch.nn.NoSuchLSTM"], "has no attribute 'NoSuchLSTM'"),
+        (["verify", "collections.OrderedDict"], "say which it is like"),
+        (["verify", "torch.nn.LSTM", "--select", "bogus"], "names no property id or topic"),
+        (["verify", "torch.nn.LSTM", "--max-examples", "0"], "must be at least 1"),
+        (["verify", "torch.nn.LSTM", "--like", "torch.nn.Linear"], "not a torch recurrent built-in"),
+        (["verify"], "the following arguments are required: target"),
+    ],
+)
+def test_unloadable_targets_and_misuse_exit_2(args, message, tmp_path):
+    result = rnnspec(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,75 @@
+"""The registry itself: every property implemented once, topics known, configs validated."""
+
+import math
+
+import pytest
+
+from rnnspec.spec import (CELLS, PROPERTIES, TOPICS, CellConfig, LayerConfig, layer_layout, parameter_count,
+                          tolerance)
+from rnnspec.verifier import property_functions, select_properties
+
+
+def test_every_property_has_exactly_one_implementation():
+    implemented = property_functions()
+    declared = {p.id for p in PROPERTIES}
+    assert len(declared) == len(PROPERTIES), "property ids must be unique"
+    assert set(implemented) == declared, (
+        f"declared without implementation: {sorted(declared - set(implemented))}; "
+        f"implemented without declaration: {sorted(set(implemented) - declared)}"
+    )
+
+
+def test_every_property_names_a_known_topic_subject_and_capabilities():
+    from rnnspec.spec import LAYER_CAPABILITIES
+
+    for p in PROPERTIES:
+        assert p.topic in TOPICS, p
+        assert p.subject in ("layer", "cell", "reference"), p
+        assert set(p.requires) <= set(LAYER_CAPABILITIES), p
+        assert p.cells is None or set(p.cells) <= set(CELLS), p
+        assert p.claim and "\n" not in p.claim, p
+
+
+def test_layout_of_a_bidirectional_projected_lstm_stack():
+    config = LayerConfig("lstm", input_size=3, hidden_size=5, num_layers=2, bidirectional=True, proj_size=2)
+    layout = dict(layer_layout(config))
+    assert layout["weight_ih_l0"] == (20, 3)
+    assert layout["weight_hh_l0_reverse"] == (20, 2)
+    assert layout["weight_ih_l1"] == (20, 4)  # reads both directions' projected outputs
+    assert layout["weight_hr_l1_reverse"] == (2, 5)
+    assert parameter_count(config) == sum(math.prod(s) for s in layout.values())
+
+
+def test_cell_config_as_layer():
+    assert CellConfig("gru", 3, 4, bias=False).as_layer() == LayerConfig("gru", 3, 4, bias=False)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(cell="lstm", input_size=0, hidden_size=2), "input_size=0 must be at least 1"),
+        (dict(cell="gru", input_size=1, hidden_size=2, proj_size=1), "proj_size=1 is only allowed for lstm"),
+        (dict(cell="lstm", input_size=1, hidden_size=2, proj_size=2), "proj_size=2 must be in [0, hidden_size=2)"),
+        (dict(cell="lstm", input_size=1, hidden_size=2, dropout=1.5), "dropout=1.5 must be in [0, 1]"),
+        (dict(cell="elman", input_size=1, hidden_size=2), "cell='elman' is not a cell kind"),
+    ],
+)
+def test_layer_config_rejects_with_a_message_naming_the_argument(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
+        LayerConfig(**kwargs)
+
+
+def test_tolerance_grows_with_length_and_depth_and_is_tighter_in_float64():
+    base = tolerance("float32")
+    assert tolerance("float32", seq_len=16).atol == pytest.approx(4 * base.atol)
+    assert tolerance("float32", seq_len=4, num_layers=4).rtol == pytest.approx(4 * base.rtol)
+    assert tolerance("float64").atol < base.atol and tolerance("float32", grad=True).atol > base.atol
+    with pytest.raises(ValueError, match="dtype='float16' has no tolerance"):
+        tolerance("float16")
+
+
+def test_select_by_topic_and_id():
+    assert {p.id for p in select_properties(["gru"])} >= {"gru_forms_agree_when_reset_open"}
+    assert [p.id for p in select_properties(["stack_is_composition"])] == ["stack_is_composition"]
+    with pytest.raises(ValueError, match="names no property id or topic"):
+        select_properties(["no_such_thing"])

@@ -17,31 +17,42 @@ __all__ = ["CellParams", "STEPS", "project_input", "rnn_tanh_step", "rnn_relu_st
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
-    # 0.5 * (1 + tanh(a/2)) equals 1/(1+exp(-a)) and never overflows.
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+    """0.5 * (1 + tanh(a/2)): equals 1/(1+exp(-a)) and never overflows; computed in one buffer."""
+    s = a * 0.5
+    np.tanh(s, out=s)
+    s += 1
+    s *= 0.5
+    return s
 
 
 def project_input(x: np.ndarray, p: CellParams) -> np.ndarray:
-    """gi = x @ W_ih.T + b_ih, for x of any leading shape (..., I) -> (..., G*H)."""
-    gi = x @ p.w_ih.T
-    return gi if p.b_ih is None else gi + p.b_ih
+    """gi = x @ W_ih.T + b_ih, for x of any leading shape (..., I) -> (..., G*H), as one 2-D product."""
+    gi = (x.reshape(-1, x.shape[-1]) @ p.w_ih.T).reshape(*x.shape[:-1], -1)
+    if p.b_ih is not None:
+        gi += p.b_ih
+    return gi
 
 
-def _recurrent(h: np.ndarray, p: CellParams) -> np.ndarray:
-    gh = h @ p.w_hh.T  # (B, G*H)
-    return gh if p.b_hh is None else gh + p.b_hh
+def _recurrent(h: np.ndarray, p: CellParams, plus: np.ndarray | None = None) -> np.ndarray:
+    """h @ W_hh.T + b_hh (+ plus), in one fresh (B, G*H) buffer."""
+    gh = h @ p.w_hh.T
+    if p.b_hh is not None:
+        gh += p.b_hh
+    if plus is not None:
+        gh += plus
+    return gh
 
 
 def rnn_tanh_step(gi, state, p):
     """Elman RNN step: h' = tanh(gi + h @ W_hh.T + b_hh)."""
     (h,) = state
-    return (np.tanh(gi + _recurrent(h, p)),)
+    return (np.tanh(_recurrent(h, p, plus=gi)),)
 
 
 def rnn_relu_step(gi, state, p):
     """Elman RNN step with relu: h' = max(0, gi + h @ W_hh.T + b_hh)."""
     (h,) = state
-    return (np.maximum(gi + _recurrent(h, p), 0),)
+    return (np.maximum(_recurrent(h, p, plus=gi), 0),)
 
 
 def lstm_step(gi, state, p):
@@ -52,9 +63,13 @@ def lstm_step(gi, state, p):
         h' = sigmoid(o) * tanh(c')                    then h' = h' @ W_hr.T with a projection
     """
     h, c = state
-    ingate, forgetgate, cellgate, outgate = np.split(gi + _recurrent(h, p), 4, axis=-1)
-    c = sigmoid(forgetgate) * c + sigmoid(ingate) * np.tanh(cellgate)  # (B, H)
-    h = sigmoid(outgate) * np.tanh(c)  # (B, H)
+    ingate, forgetgate, cellgate, outgate = np.split(_recurrent(h, p, plus=gi), 4, axis=-1)
+    c_new = sigmoid(forgetgate)  # c' = sigmoid(f) * c + sigmoid(i) * tanh(g), in place: (B, H)
+    c_new *= c
+    c_new += sigmoid(ingate) * np.tanh(cellgate)
+    h = sigmoid(outgate)  # h' = sigmoid(o) * tanh(c'): (B, H)
+    h *= np.tanh(c_new)
+    c = c_new
     if p.w_hr is not None:
         h = h @ p.w_hr.T  # (B, P)
     return h, c

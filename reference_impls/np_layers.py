@@ -34,6 +34,7 @@ def run_direction(step, x, state, p, *, reverse=False, lengths=None):
     """
     T, B = x.shape[:2]
     gi = project_input(x, p)  # (T, B, G*H): every step's input projection in one product
+    p = p._replace(w_hh=np.asfortranarray(p.w_hh))  # same values; w_hh.T is contiguous for each step's product
     outputs = np.zeros((T, B, state[0].shape[-1]), dtype=x.dtype)
     for t in reversed(range(T)) if reverse else range(T):
         new = step(gi[t], state, p)

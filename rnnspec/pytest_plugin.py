@@ -30,12 +30,6 @@ def _profile(config) -> str:
     return config.getoption("--rnnspec-profile") or "default"
 
 
-def pytest_configure(config):
-    from rnnspec import profiles
-
-    profiles.load(_profile(config), max_examples=config.getoption("--rnnspec-max-examples"))
-
-
 def _targets(config) -> list:
     if _TARGETS_KEY not in config.stash:
         from rnnspec.targets import default_targets, load_target
@@ -70,17 +64,18 @@ def pytest_runtest_call(item):
     if spec is None:
         yield
         return
-    import hypothesis
-
+    from rnnspec import profiles
     from rnnspec.checks import CONTEXT, RunContext
+    from rnnspec.verifier import replay_command
 
-    seed = item.config.getoption("--rnnspec-seed")
-    hypothesis.seed(seed)(fn)
+    seed, profile = item.config.getoption("--rnnspec-seed"), _profile(item.config)
+    max_examples = item.config.getoption("--rnnspec-max-examples")
+    profiles.prepare(fn, profile=profile, max_examples=max_examples, seed=seed)
     target = getattr(item, "callspec", None) and item.callspec.params.get("target")
     if target is not None:
-        replay = f"rnnspec verify {target.cli_args()} --select {spec.id} --seed {seed} --profile {_profile(item.config)}"
+        replay = replay_command(target, spec, seed=seed, profile=profile, max_examples=max_examples)
     else:
-        replay = f"pytest --pyargs rnnspec.properties -k {item.name} --rnnspec-seed {seed}"
+        replay = f"pytest --pyargs rnnspec.properties -k {item.name} --rnnspec-seed {seed} --rnnspec-profile {profile}"
     token = CONTEXT.set(RunContext(spec.id, replay))
     try:
         yield

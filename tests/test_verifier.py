@@ -1,0 +1,65 @@
+"""The runner: profiles and seeds per run, verdicts for targets that misbehave, never a crash."""
+
+import torch
+
+from rnnspec.targets import TorchLikeTarget
+from rnnspec.verifier import verify
+
+
+def counting_lstm(calls):
+    def factory(*args, **kwargs):
+        calls.append(args)
+        return torch.nn.LSTM(*args, **kwargs)
+    return factory
+
+
+def test_profile_and_max_examples_apply_per_run():
+    calls = []
+    target = TorchLikeTarget(counting_lstm(calls), like="torch.nn.LSTM", name="counting")
+    verify(target, profile="quick", select=["omitted_state_is_zeros"])
+    quick = len(calls)
+    calls.clear()
+    verify(target, profile="quick", max_examples=3, select=["omitted_state_is_zeros"])
+    assert len(calls) < quick <= 2 * 8, (len(calls), quick)  # omitted_state builds twice per example
+
+
+def test_same_seed_same_examples_other_seed_other_examples():
+    def sizes(seed):
+        calls = []
+        verify(TorchLikeTarget(counting_lstm(calls), like="torch.nn.LSTM", name="c"), profile="quick", seed=seed,
+               select=["matches_reference"])
+        return calls
+
+    assert sizes(0) == sizes(0)
+    assert sizes(0) != sizes(1)
+
+
+class RaisesLSTM(torch.nn.LSTM):
+    def forward(self, input, hx=None):
+        raise RuntimeError("kernel exploded")
+
+
+class WrongNames(torch.nn.Module):
+    def __init__(self, input_size, hidden_size, **kwargs):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(4 * hidden_size, input_size))
+
+
+def test_a_raising_target_fails_with_the_error_named():
+    (v,) = verify(TorchLikeTarget(RaisesLSTM, like="torch.nn.LSTM", name="raises"), profile="quick",
+                  select=["matches_reference"])
+    assert v.status == "failed" and "the target raised RuntimeError: kernel exploded" in v.message, v.message
+    assert "replay: rnnspec verify raises --like torch.nn.LSTM --select matches_reference" in v.message
+
+
+def test_wrong_parameter_names_are_an_error_verdict_naming_them():
+    (v,) = verify(TorchLikeTarget(WrongNames, like="torch.nn.LSTM", name="wrong"), profile="quick",
+                  select=["matches_reference"])
+    assert v.status == "error", v
+    assert "missing [" in v.message and "'weight_ih_l0'" in v.message and "unexpected ['w']" in v.message, v.message
+
+
+def test_properties_of_other_subjects_and_cells_do_not_apply():
+    verdicts = verify(TorchLikeTarget(torch.nn.LSTMCell, like="torch.nn.LSTMCell"), profile="quick",
+                      select=["semantics", "gru"])
+    assert verdicts and all(v.id.startswith("cell_") for v in verdicts)

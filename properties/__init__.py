@@ -1,7 +1,4 @@
-"""The properties: one module per lecture topic, each a Hypothesis-driven check of a spec claim.
-
-Installed as ``rnnspec.properties``; ``rnnspec verify`` and the pytest plugin run them.
+"""The properties: one module per lecture topic (``test_<topic>.py``), each a Hypothesis-driven
+check of claims in the spec. Installed as ``rnnspec.properties``; ``rnnspec verify`` and the
+pytest plugin find every ``test_*`` module here, so a new topic is one new file.
 """
-
-PROPERTY_MODULES = ("test_equivalence", "test_semantics", "test_stacked", "test_bidirectional", "test_gru",
-                    "test_references")

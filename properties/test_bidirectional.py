@@ -1,12 +1,14 @@
 """Lecture 7 section 6, bidirectional RNNs: "the forward RNN and the backward RNN ... concatenate
 the hidden states". A bidirectional layer is exactly a forward layer and a reversed layer run on
-the flipped input (each sequence flipped within its own length), outputs concatenated.
+the flipped input (each sequence flipped within its own length), outputs concatenated. And the
+restriction (6.3): "bidirectional RNNs are only applicable if you have access to the entire input
+sequence": a unidirectional layer's output at t ignores later inputs, a bidirectional one's does not.
 """
 
 import numpy as np
 from hypothesis import strategies as st
 
-from rnnspec.checks import assert_close
+from rnnspec.checks import as_array, assert_close, fail
 from rnnspec.harness import check, from_time_major, rename_layer, run_layer, states, tensors, time_major
 from rnnspec.spec import tolerance
 from rnnspec.strategies import layer_cases, layer_configs
@@ -48,3 +50,62 @@ def test_bidirectional_is_forward_plus_flipped_reverse(target, data):
     for k, name in enumerate(("h_n", "c_n")[: len(both.states)]):
         stacked = np.concatenate([forward.states[k].detach().numpy(), reverse.states[k].detach().numpy()])
         assert_close(both.states[k], stacked, tol=tol, what=f"{name} vs [forward, reverse]", case=case)
+
+
+def _perturbed_after(case, t: int, feature: int | None = None) -> np.ndarray:
+    """The case's input moved by +1 after step t: at every later step and feature, or only in
+    ``feature`` at step t + 1 (one direction at a time, so no two changes can cancel)."""
+    x = time_major(case.input(), case).copy()
+    if feature is None:
+        x[t + 1 :] += 1.0
+    else:
+        x[t + 1, ..., feature] += 1.0
+    return from_time_major(x, case)
+
+
+def _changed(a, b, tol) -> bool:
+    a, b = as_array(a).astype(np.float64), as_array(b).astype(np.float64)
+    return bool((np.abs(a - b) > tol.bound(np.abs(b))).any())
+
+
+@check("unidirectional_is_causal")
+def test_unidirectional_is_causal(target, data):
+    configs = layer_configs(cells=target.cells, capabilities=target.capabilities, bidirectional=st.just(False))
+    case = data.draw(layer_cases(cells=target.cells, capabilities=target.capabilities, configs=configs,
+                                 min_seq_len=2, packed=st.just(False)), label="case")
+    t = data.draw(st.integers(0, case.seq_len - 2), label="step t")
+    before = run_layer(target, case)
+    after = run_layer(target, case, x=tensors(_perturbed_after(case, t)))
+    out_before, out_after = time_major(before.output, case), time_major(after.output, case)
+    assert_close(out_after[: t + 1], out_before[: t + 1], tol=tolerance(case.dtype, seq_len=case.seq_len),
+                 what=f"output at steps <= {t} after changing the inputs after step {t}", case=case)
+
+
+@check("bidirectional_sees_the_future")
+def test_bidirectional_sees_the_future(target, data):
+    # relu can be dead (zero whatever its input), which hides the dependence; the claim is shown
+    # on the strictly monotone activations, and the forward half must stay causal in all of them
+    # "changes" must be measurable: float64 where the target has it (else one layer), and weights at
+    # torch's own scale, so no tanh saturates and no product of small weights sinks under rounding
+    cells = [c for c in target.cells if c != "rnn_relu"] or list(target.cells)
+    wide = "float64" in target.capabilities
+    configs = layer_configs(cells=cells, capabilities=target.capabilities, bidirectional=st.just(True),
+                            num_layers=None if wide else st.just(1))
+    case = data.draw(layer_cases(cells=cells, capabilities=target.capabilities, configs=configs, min_seq_len=2,
+                                 packed=st.just(False), dtype=st.just("float64" if wide else "float32"),
+                                 scale=st.just(1.0)), label="case")
+    t = data.draw(st.integers(0, case.seq_len - 2), label="step t")
+    before = time_major(run_layer(target, case).output, case)
+    R = case.config.output_size
+    tol = tolerance(case.dtype, seq_len=case.seq_len, num_layers=case.config.num_layers)
+    seen = False
+    for feature in range(case.config.input_size):
+        after = time_major(run_layer(target, case, x=tensors(_perturbed_after(case, t, feature))).output, case)
+        if case.config.num_layers == 1:
+            assert_close(after[: t + 1, ..., :R], before[: t + 1, ..., :R], tol=tol,
+                         what=f"forward half of the output at steps <= {t} after changing input {feature} at "
+                              f"step {t + 1}", case=case)
+        seen = seen or _changed(after[: t + 1, ..., R:], before[: t + 1, ..., R:], tol)
+    if case.config.cell != "rnn_relu" and not seen:
+        fail(f"the reverse half of the output at steps <= {t} did not change when any input feature at step "
+             f"{t + 1} changed: the layer does not see the future", case=case)

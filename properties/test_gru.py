@@ -8,14 +8,16 @@ each comparing the target with the reference of the other form.
 import numpy as np
 from hypothesis import strategies as st
 
+from rnnspec.checks import assert_close
 from rnnspec.harness import assert_runs_close, check, reference_layer, run_layer
-from rnnspec.spec import tolerance
+from rnnspec.spec import Tolerance, tolerance
 from rnnspec.strategies import layer_cases, layer_configs
 
 _OTHER_FORM = {"gru": "gru_reset_before", "gru_reset_before": "gru"}
 
 
 def _gru_case(target, data, *, bias=None, **case_options):
+    """A layer case of the target's GRU form(s)."""
     cells = [c for c in target.cells if c in _OTHER_FORM]
     configs = layer_configs(cells=cells, capabilities=target.capabilities, bias=bias)
     return data.draw(layer_cases(cells=cells, capabilities=target.capabilities, configs=configs, **case_options),
@@ -62,3 +64,18 @@ def test_gru_forms_agree_first_step_from_zero(target, data):
         if name.startswith("bias_hh"):
             value[2 * H :] = 0
     _assert_forms_agree(target, case, params, "one step from h0 = 0, b_hn = 0")
+
+
+@check("gru_update_gate_saturated_copies_state")
+def test_gru_update_gate_saturated_copies_state(target, data):
+    case = _gru_case(target, data, bias=st.just(True), with_state=st.just(True), max_seq_len=30)
+    params = case.params()
+    H = case.config.hidden_size
+    for name, value in params.items():
+        if name.startswith("bias_ih"):
+            value[H : 2 * H] += 1000  # update gate z = sigmoid(1000 + ...) is exactly 1
+    got = run_layer(target, case, params)
+    # h' = (1 - z)*n + z*h is h exactly, but n + z*(h - n) (torch's form) may round: a few ulps a step
+    eps = float(np.finfo(case.dtype).eps)
+    tol = Tolerance(rtol=4 * eps * case.seq_len, atol=4 * eps * case.seq_len)
+    assert_close(got.states[0], case.state(), tol=tol, what="h_n with the update gate at 1 vs h_0", case=case)

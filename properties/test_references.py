@@ -1,7 +1,8 @@
 """The references checked against each other and against themselves, before anything is checked
 against them: numpy == torch for every cell kind and option, autograd's gradients of the torch
 reference pass gradcheck, and the parameter counts follow the spec's formula, including the
-lecture's "GRU ... has fewer parameters" (section 4.2) made exact: 3/4 of an LSTM's.
+lecture's "GRU ... has fewer parameters" (section 4.2) made exact: 3/4 of an LSTM's; and the
+numpy and torch references of the connections (section 5) agree.
 """
 
 import math
@@ -12,9 +13,10 @@ from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close, fail
 from rnnspec.harness import check, resolve_torch, states, tensors
-from rnnspec.reference_impls import np_layers, torch_layers
+from rnnspec.properties.blocks import mlp, tensor
+from rnnspec.reference_impls import np_connections, np_layers, torch_connections, torch_layers
 from rnnspec.spec import CELLS, LAYER_CAPABILITIES, cell_kind, layer_layout, parameter_count, tolerance
-from rnnspec.strategies import cell_cases, layer_cases, layer_configs
+from rnnspec.strategies import block_cases, cell_cases, layer_cases, layer_configs
 
 ALL_CELLS = tuple(CELLS)
 
@@ -113,3 +115,32 @@ def test_gru_has_three_quarters_of_lstm_parameters(data):
         got = sum(p.numel() for p in module.parameters())
         if got != expected:
             fail(f"{kind.torch_layer} has {got} parameters, the formula says {expected}", case=config)
+
+
+@check("connections_numpy_equals_torch")
+def test_connections_numpy_equals_torch(data):
+    case = data.draw(block_cases(), label="case")
+    w, x = case.mlp_weights(0), case.input()
+
+    def np_f(v):
+        return np.tanh(v @ w["w1"].T + w["b1"]) @ w["w2"].T + w["b2"]
+
+    t_f, tx = mlp(w), tensor(x)
+    np_layers_ = [lambda v, k=k: np.tanh(v @ np.ones((2, v.shape[-1])).T * 0.1 * (k + 1)) for k in range(case.depth)]
+    t_layers = [lambda v, k=k: torch.tanh(v @ torch.ones(2, v.shape[-1], dtype=v.dtype).t() * 0.1 * (k + 1))
+                for k in range(case.depth)]
+    rng = np.random.default_rng([case.seed, 12])
+    w_t, b_t = rng.uniform(-1, 1, (case.features, case.features)), rng.uniform(-1, 1, case.features)
+    same_size = [np_f] * case.depth
+    pairs = {
+        "residual": (np_connections.residual(x, np_f), torch_connections.residual(tx, t_f)),
+        "dense": (np_connections.dense(x, np_layers_), torch_connections.dense(tx, t_layers)),
+        "highway": (np_connections.highway(x, np_f, w_t, b_t),
+                    torch_connections.highway(tx, t_f, tensor(w_t), tensor(b_t))),
+        "residual_stack": (np_connections.residual_stack(x, same_size),
+                           torch_connections.residual_stack(tx, [t_f] * case.depth)),
+        "plain_stack": (np_connections.plain_stack(x, same_size), torch_connections.plain_stack(tx, [t_f] * case.depth)),
+    }
+    for name, (expected, got) in pairs.items():
+        assert_close(got, expected, tol=tolerance("float64", num_layers=case.depth), what=f"{name}: torch vs numpy",
+                     case=case)

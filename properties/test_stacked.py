@@ -1,16 +1,18 @@
 """Lecture 7 section 7, multi-layer RNNs: "we can also make them deep in another dimension by
 applying multiple RNNs ... the lower RNNs compute lower-level features and the higher RNNs
-higher-level features". A stack is exactly its layers composed, with dropout between them only.
+higher-level features". A stack is exactly its layers composed, with dropout between them only;
+and (7.2, Britz et al. 2017) "skip-connections/dense-connections are needed to train deeper RNNs":
+with residual skips the gradient to the input keeps an identity path.
 """
 
 import numpy as np
 from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close
-from rnnspec.harness import assert_runs_close, check, rename_layer, run_layer, states, tensors
-from rnnspec.harness import reference_layer
-from rnnspec.spec import tolerance
-from rnnspec.strategies import layer_cases, layer_configs
+from rnnspec.harness import assert_runs_close, check, jacobian, reference_layer, rename_layer, run_layer, states, tensors
+from rnnspec.properties.blocks import recurrent_layer, tensor
+from rnnspec.spec import Tolerance, tolerance
+from rnnspec.strategies import block_cases, layer_cases, layer_configs
 
 
 def _stacked_case(target, data, **config_options):
@@ -47,3 +49,18 @@ def test_dropout_one_silences_upper_inputs(target, data):
     expected = reference_layer(case, dropout=lambda y, layer: np.zeros_like(y))
     tol = tolerance(case.dtype, seq_len=case.seq_len, num_layers=case.config.num_layers)
     assert_runs_close(got, expected, tol=tol, case=case, label="training, dropout=1: ")
+
+
+@check("residual_stack_has_identity_path")
+def test_residual_stack_has_identity_path(target, data):
+    case = data.draw(block_cases(max_features=3, max_depth=3, max_batch=1, max_seq_len=3), label="case")
+    layers = [recurrent_layer(case, k) for k in range(case.depth)]
+    x = tensor(case.sequence())  # (T, B, D)
+    # chain rule with the skips: d x_L / d x_0 = (I + J_L) ... (I + J_1), each J_l at layer l's input
+    expected, v = np.eye(x.numel()), x
+    for f in layers:
+        expected = (np.eye(x.numel()) + jacobian(f, v)) @ expected
+        v = f(v) + v
+    got = jacobian(lambda s: target.build()(s, layers), x)
+    assert_close(got, expected, tol=Tolerance(rtol=1e-9, atol=1e-12),
+                 what="d output / d input of the residual stack vs prod_l (I + J_l)", case=case)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .params import CellParams
 
-__all__ = ["CellParams", "STEPS", "project_input", "rnn_tanh_step", "rnn_relu_step", "lstm_step", "gru_step",
+__all__ = ["CellParams", "STEPS", "project_input", "rnn_tanh_step", "rnn_relu_step", "rnn_linear_step", "lstm_step", "gru_step",
            "gru_reset_before_step", "sigmoid"]
 
 
@@ -53,6 +53,12 @@ def rnn_relu_step(gi, state, p):
     """Elman RNN step with relu: h' = max(0, gi + h @ W_hh.T + b_hh)."""
     (h,) = state
     return (np.maximum(_recurrent(h, p, plus=gi), 0),)
+
+
+def rnn_linear_step(gi, state, p):
+    """Linear RNN step, the analysis variant with identity activation: h' = gi + h @ W_hh.T + b_hh."""
+    (h,) = state
+    return (_recurrent(h, p, plus=gi),)
 
 
 def lstm_step(gi, state, p):
@@ -112,6 +118,7 @@ def gru_reset_before_step(gi, state, p):
 STEPS = {
     "rnn_tanh": rnn_tanh_step,
     "rnn_relu": rnn_relu_step,
+    "rnn_linear": rnn_linear_step,
     "lstm": lstm_step,
     "gru": gru_step,
     "gru_reset_before": gru_reset_before_step,

@@ -11,7 +11,7 @@ import torch
 
 from .params import CellParams
 
-__all__ = ["STEPS", "project_input", "rnn_tanh_step", "rnn_relu_step", "lstm_step", "gru_step",
+__all__ = ["STEPS", "project_input", "rnn_tanh_step", "rnn_relu_step", "rnn_linear_step", "lstm_step", "gru_step",
            "gru_reset_before_step"]
 
 
@@ -34,6 +34,12 @@ def rnn_relu_step(gi, state, p):
     """Elman RNN step with relu: h' = relu(gi + h @ W_hh.T + b_hh)."""
     (h,) = state
     return (torch.relu(gi + _affine(h, p.w_hh, p.b_hh)),)
+
+
+def rnn_linear_step(gi, state, p):
+    """Linear RNN step, the analysis variant with identity activation: h' = gi + h @ W_hh.T + b_hh."""
+    (h,) = state
+    return (gi + _affine(h, p.w_hh, p.b_hh),)
 
 
 def lstm_step(gi, state, p):
@@ -88,6 +94,7 @@ def gru_reset_before_step(gi, state, p):
 STEPS = {
     "rnn_tanh": rnn_tanh_step,
     "rnn_relu": rnn_relu_step,
+    "rnn_linear": rnn_linear_step,
     "lstm": lstm_step,
     "gru": gru_step,
     "gru_reset_before": gru_reset_before_step,

@@ -57,9 +57,11 @@ class ReferenceRNNBase(nn.Module):
 
 
 class RNN(ReferenceRNNBase):
+    """torch.nn.RNN's API; nonlinearity may also be "linear" (the identity, rnn_linear)."""
+
     def __init__(self, *args, nonlinearity="tanh", **kwargs):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity={nonlinearity!r}; expected 'tanh' or 'relu'")
+        if nonlinearity not in ("tanh", "relu", "linear"):
+            raise ValueError(f"nonlinearity={nonlinearity!r}; expected 'tanh', 'relu' or 'linear'")
         self.cell = f"rnn_{nonlinearity}"
         super().__init__(*args, **kwargs)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from rnnspec.spec import CellConfig, LayerConfig, cell_kind, cell_layout, layer_layout
 
-__all__ = ["LayerCase", "CellCase", "random_params"]
+__all__ = ["LayerCase", "CellCase", "ClipCase", "BlockCase", "random_params"]
 
 
 def random_params(layout, *, rng: np.random.Generator, scale: float, hidden_size: int, dtype) -> dict[str, np.ndarray]:
@@ -110,4 +110,75 @@ class CellCase:
         return np.random.default_rng([self.seed, 3, salt]).standard_normal(shape).astype(self.dtype)
 
     def replace(self, **changes) -> "CellCase":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ClipCase:
+    shapes: tuple[tuple[int, ...], ...]  # one shape per parameter
+    has_grad: tuple[bool, ...]  # False: that parameter has no .grad
+    dtype: str  # "float32" or "float64"
+    seed: int  # numpy seed of the gradient values
+    magnitude: float  # gradients ~ N(0, 1) * magnitude
+    threshold_ratio: float  # max_norm (clip_value) = ratio * the total norm (the largest |element|)
+    norm_type: float  # 1.0, 2.0, 3.0 or inf
+    single_tensor: bool  # pass the one parameter itself, not a list
+    nonfinite: str | None  # None, or "nan", "inf", "-inf" written into one gradient element
+    error_if_nonfinite: bool  # passed to clip_grad_norm_
+
+    def grads(self) -> list[np.ndarray | None]:
+        rng = np.random.default_rng([self.seed, 5])
+        grads = [(rng.standard_normal(s) * self.magnitude).astype(self.dtype) if g else None
+                 for s, g in zip(self.shapes, self.has_grad)]
+        if self.nonfinite is not None:
+            first = next(g for g in grads if g is not None and g.size)
+            first.reshape(-1)[rng.integers(first.size)] = float(self.nonfinite)
+        return grads
+
+    def max_norm(self) -> float:
+        from rnnspec.reference_impls.np_clipping import total_norm
+
+        norm = float(total_norm(self.grads(), self.norm_type))
+        return self.threshold_ratio * norm if np.isfinite(norm) and norm > 0 else self.threshold_ratio
+
+    def clip_value(self) -> float:
+        finite = [np.abs(g[np.isfinite(g)]).max() for g in self.grads() if g is not None and np.isfinite(g).any()]
+        return self.threshold_ratio * max(finite) if finite and max(finite) > 0 else self.threshold_ratio
+
+    def replace(self, **changes) -> "ClipCase":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class BlockCase:
+    features: int  # D: size of x (and of every residual / highway block's output)
+    hidden: int  # K: hidden width of each block F = W2 tanh(W1 x + b1) + b2
+    depth: int  # L: blocks or layers in a stack
+    batch: int  # rows of x
+    seq_len: int  # steps, where the blocks are recurrent layers
+    cell: str  # cell kind of the recurrent layers in a stacked case
+    seed: int  # numpy seed of weights and input
+    scale: float  # weight scale, times 1/sqrt(fan_in)
+
+    def mlp_weights(self, k: int, *, in_features: int | None = None, out_features: int | None = None):
+        """Weights of block k, a dict of float64 arrays: w1 (K, D), b1 (K,), w2 (P, K), b2 (P,),
+        D = in_features or features, P = out_features or features."""
+        rng = np.random.default_rng([self.seed, 6, k])
+        D, K, P = in_features or self.features, self.hidden, out_features or self.features
+        return {
+            "w1": rng.uniform(-1, 1, (K, D)) * self.scale / np.sqrt(D),
+            "b1": rng.uniform(-1, 1, K) * self.scale / np.sqrt(D),
+            "w2": rng.uniform(-1, 1, (P, K)) * self.scale / np.sqrt(K),
+            "b2": rng.uniform(-1, 1, P) * self.scale / np.sqrt(K),
+        }
+
+    def input(self) -> np.ndarray:
+        """(B, D), float64."""
+        return np.random.default_rng([self.seed, 7]).standard_normal((self.batch, self.features))
+
+    def sequence(self) -> np.ndarray:
+        """(T, B, D), float64: input of a stack of recurrent layers."""
+        return np.random.default_rng([self.seed, 8]).standard_normal((self.seq_len, self.batch, self.features))
+
+    def replace(self, **changes) -> "BlockCase":
         return replace(self, **changes)

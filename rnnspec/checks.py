@@ -13,7 +13,8 @@ import numpy as np
 
 from rnnspec.spec import Tolerance
 
-__all__ = ["PropertyFailure", "RunContext", "CONTEXT", "assert_close", "assert_shape", "assert_identical", "fail"]
+__all__ = ["PropertyFailure", "RunContext", "CONTEXT", "as_array", "assert_close", "assert_shape", "assert_identical",
+           "fail"]
 
 
 class PropertyFailure(AssertionError):
@@ -29,7 +30,7 @@ class RunContext:
 CONTEXT: contextvars.ContextVar[RunContext | None] = contextvars.ContextVar("rnnspec_run", default=None)
 
 
-def _as_array(a) -> np.ndarray:
+def as_array(a) -> np.ndarray:
     if hasattr(a, "detach"):
         a = a.detach().cpu()
         a = a.double() if a.is_floating_point() else a
@@ -56,14 +57,15 @@ def assert_shape(got, expected_shape, *, what: str, case) -> None:
 
 def assert_close(got, expected, *, tol: Tolerance, what: str, case) -> None:
     """|got - expected| <= atol + rtol*|expected| everywhere, with NaN never close to a number."""
-    g, e = _as_array(got).astype(np.float64), _as_array(expected).astype(np.float64)
+    g, e = as_array(got).astype(np.float64), as_array(expected).astype(np.float64)
     assert_shape(g, e.shape, what=what, case=case)
     if g.size == 0:
         return
-    err = np.abs(g - e)
-    allowed = tol.bound(np.abs(e))
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(g - e)  # inf - inf is NaN: handled below
+        allowed = tol.bound(np.abs(e))
     bad = ~(err <= allowed)  # NaN in either counts as bad
-    bad &= ~(np.isnan(g) & np.isnan(e))
+    bad &= ~((np.isnan(g) & np.isnan(e)) | (g == e))  # NaN matches NaN; equal infinities match
     if not bad.any():
         return
     excess = np.where(np.isnan(err), np.inf, err - allowed)
@@ -80,7 +82,7 @@ def assert_close(got, expected, *, tol: Tolerance, what: str, case) -> None:
 
 def assert_identical(got, expected, *, what: str, case) -> None:
     """Bit-for-bit the same values (for 'unchanged' and 'no state kept' claims)."""
-    g, e = _as_array(got), _as_array(expected)
+    g, e = as_array(got), as_array(expected)
     assert_shape(g, e.shape, what=what, case=case)
     same = (g == e) | (np.isnan(g) & np.isnan(e)) if g.dtype.kind == "f" else g == e
     if not np.all(same):

@@ -60,8 +60,8 @@ def _verify(args) -> int:
     except (TargetError, ValueError) as e:
         print(f"rnnspec verify: {e}", file=sys.stderr)
         return 2
-    print(f"rnnspec verify {target.cli_args()}: cells {', '.join(target.cells)}; "
-          f"profile {args.profile}, seed {args.seed}", flush=True)
+    what = f"cells {', '.join(target.cells)}" if target.cells else f"a {target.subject} function"
+    print(f"rnnspec verify {target.cli_args()}: {what}; profile {args.profile}, seed {args.seed}", flush=True)
     verdicts = verify(target, seed=args.seed, profile=args.profile, max_examples=args.max_examples,
                       select=args.select, on_verdict=lambda v: print(verdict_line(v), flush=True))
     if not verdicts:

@@ -15,7 +15,7 @@ from rnnspec.reference_impls import np_layers
 from rnnspec.spec import cell_kind, property_spec, suffix
 
 __all__ = ["check", "tensors", "LayerRun", "build", "call_layer", "run_layer", "reference_layer", "call_cell",
-           "states", "time_major", "from_time_major", "loss", "grad_of", "rename_layer", "assert_runs_close", "resolve_torch"]
+           "states", "time_major", "from_time_major", "loss", "grad_of", "rename_layer", "assert_runs_close", "resolve_torch", "jacobian", "final_state_jacobian"]
 
 
 def check(property_id: str):
@@ -169,3 +169,21 @@ def resolve_torch(dotted: str):
     for part in dotted.split(".")[1:]:
         obj = getattr(obj, part)
     return obj
+
+
+def jacobian(fn, x: torch.Tensor) -> np.ndarray:
+    """d fn(x) / d x as a (fn(x).numel(), x.numel()) float64 matrix, by autograd."""
+    out = fn(x)
+    J = torch.autograd.functional.jacobian(fn, x)
+    return J.reshape(out.numel(), x.numel()).detach().double().numpy()
+
+
+def final_state_jacobian(module, case, x: torch.Tensor, hx, *, state: int = 0) -> np.ndarray:
+    """d h_n / d h0 (state=0) or d c_n / d c0 (state=1) of a built layer, by autograd through it."""
+    hx = states(hx)
+
+    def fn(s0):
+        given = tuple(s0 if k == state else s for k, s in enumerate(hx))
+        return call_layer(module, case, x, given if len(given) == 2 else given[0]).states[state]
+
+    return jacobian(fn, hx[state])

@@ -10,10 +10,11 @@ from typing import Collection, Sequence
 
 from hypothesis import strategies as st
 
-from rnnspec.cases import CellCase, LayerCase
+from rnnspec.cases import BlockCase, CellCase, ClipCase, LayerCase
 from rnnspec.spec import CellConfig, LayerConfig, cell_kind
 
-__all__ = ["dtypes", "seeds", "scales", "layer_configs", "layer_cases", "cell_cases"]
+__all__ = ["dtypes", "seeds", "scales", "layer_configs", "layer_cases", "cell_cases", "clip_cases", "block_cases",
+           "single_sequence_cases"]
 
 SearchStrategy = st.SearchStrategy
 
@@ -102,6 +103,7 @@ def layer_cases(
     unbatched: SearchStrategy[bool] | None = None,
     with_state: SearchStrategy[bool] | None = None,
     dtype: SearchStrategy[str] | None = None,
+    scale: SearchStrategy[float] | None = None,
 ) -> LayerCase:
     """Whole cases: a config, shapes, how the input is passed, and the seed of every array."""
     _check_bounds(min_seq_len=min_seq_len, max_seq_len=max_seq_len, min_batch=min_batch, max_batch=max_batch)
@@ -112,7 +114,8 @@ def layer_cases(
     rarely = st.sampled_from([False, False, False, True])
     is_unbatched = not is_packed and draw(unbatched if unbatched is not None else
                                           rarely if "unbatched" in capabilities else st.just(False))
-    batch = 1 if is_unbatched else draw(st.integers(max(min_batch, 2 if is_packed else 1), max(max_batch, 2)))
+    fewest = max(min_batch, 2 if is_packed else 1)  # a packed batch has rows of different lengths
+    batch = 1 if is_unbatched else draw(st.integers(fewest, max(max_batch, fewest)))
     lengths = None
     if is_packed:  # one row spans the padded length; the others are drawn; then all shuffled
         rest = draw(st.lists(st.integers(1, seq_len), min_size=batch - 1, max_size=batch - 1))
@@ -126,7 +129,7 @@ def layer_cases(
         unbatched=is_unbatched,
         with_state=draw(_flag("initial_state", capabilities, with_state)),
         seed=draw(seeds()),
-        scale=draw(scales()),
+        scale=draw(scale if scale is not None else scales()),
     )
 
 
@@ -162,3 +165,75 @@ def cell_cases(
         seed=draw(seeds()),
         scale=draw(scales()),
     )
+
+
+@st.composite
+def clip_cases(
+    draw,
+    *,
+    capabilities: Collection[str],
+    min_params: int = 1,
+    max_params: int = 4,
+    max_side: int = 5,
+    threshold_ratios: SearchStrategy[float] | None = None,
+    nonfinite: SearchStrategy[str | None] | None = None,
+) -> ClipCase:
+    """Sets of parameter gradients with a threshold on either side of their norm."""
+    _check_bounds(min_params=min_params, max_params=max_params)
+    single = "single_tensor" in capabilities and draw(st.sampled_from([False, False, True]))
+    n = 1 if single else draw(st.integers(min_params, max_params))
+    shapes = tuple(draw(st.lists(st.tuples(*[st.integers(1, max_side)] * draw(st.integers(1, 2))), min_size=n,
+                                 max_size=n)))
+    has_grad = (True,) if single else (True,) + tuple(draw(st.lists(st.sampled_from([True, True, False]),
+                                                                    min_size=n - 1, max_size=n - 1)))
+    kinds = [None, None, None] + (["nan", "inf", "-inf"] if "nonfinite" in capabilities else [])
+    return ClipCase(
+        shapes=shapes,
+        has_grad=has_grad,
+        dtype=draw(dtypes(capabilities=capabilities)),
+        seed=draw(seeds()),
+        magnitude=draw(st.sampled_from([1.0, 1e-3, 1e3, 0.1, 10.0])),
+        threshold_ratio=draw(threshold_ratios if threshold_ratios is not None
+                             else st.sampled_from([0.5, 2.0, 0.1, 0.9, 1.1, 10.0])),
+        norm_type=draw(st.sampled_from([2.0, 1.0, float("inf"), 3.0] if "norm_types" in capabilities else [2.0])),
+        single_tensor=single,
+        nonfinite=draw(nonfinite if nonfinite is not None else st.sampled_from(kinds)),
+        error_if_nonfinite="error_if_nonfinite" in capabilities and draw(st.booleans()),
+    )
+
+
+@st.composite
+def block_cases(
+    draw,
+    *,
+    min_features: int = 1,
+    max_features: int = 5,
+    max_depth: int = 4,
+    max_batch: int = 3,
+    max_seq_len: int = 3,
+    cells: Sequence[str] = ("rnn_tanh", "lstm", "gru"),
+    scales: SearchStrategy[float] | None = None,
+) -> BlockCase:
+    """Feed-forward blocks (and stacks of recurrent layers) for the connection properties."""
+    _check_bounds(min_features=min_features, max_features=max_features)
+    return BlockCase(
+        features=draw(st.integers(min_features, max_features)),
+        hidden=draw(st.integers(1, max_features)),
+        depth=draw(st.integers(1, max_depth)),
+        batch=draw(st.integers(1, max_batch)),
+        seq_len=draw(st.integers(1, max_seq_len)),
+        cell=draw(st.sampled_from(list(cells))),
+        seed=draw(seeds()),
+        scale=draw(scales if scales is not None else st.sampled_from([1.0, 0.5, 2.0, 4.0])),
+    )
+
+
+def single_sequence_cases(*, cells: Sequence[str], capabilities: Collection[str], max_seq_len: int = 8,
+                          **config_options) -> SearchStrategy[LayerCase]:
+    """One sequence through one forward layer from a given state, in float64 where the target can:
+    the setting of the lecture's gradient-flow claims (dh_T/dh_0 and dc_T/dc_0)."""
+    configs = layer_configs(cells=cells, capabilities=capabilities, num_layers=st.just(1),
+                            bidirectional=st.just(False), **config_options)
+    return layer_cases(cells=cells, capabilities=capabilities, configs=configs, max_seq_len=max_seq_len,
+                       max_batch=1, packed=st.just(False), unbatched=st.just(False), with_state=st.just(True),
+                       dtype=st.just("float64" if "float64" in capabilities else "float32"))

@@ -7,6 +7,7 @@ draws the same examples; a failure carries the shrunk case and the command that 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import time
 import traceback
 import warnings
@@ -40,11 +41,13 @@ class Verdict:
 
 def property_functions() -> dict[str, Callable]:
     """Property id -> its Hypothesis test, from every module of rnnspec.properties."""
-    from rnnspec.properties import PROPERTY_MODULES
+    import rnnspec.properties
 
     found = {}
-    for name in PROPERTY_MODULES:
-        module = importlib.import_module(f"rnnspec.properties.{name}")
+    for info in sorted(pkgutil.iter_modules(rnnspec.properties.__path__), key=lambda m: m.name):
+        if not info.name.startswith("test_"):
+            continue
+        module = importlib.import_module(f"rnnspec.properties.{info.name}")
         for obj in vars(module).values():
             spec = getattr(obj, "_rnnspec_property", None)
             if spec is not None:

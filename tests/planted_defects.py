@@ -86,3 +86,57 @@ DEFECTS = (
     ("GRUPaddingLeaks", "torch.nn.GRU", "packed_is_each_alone"),
 )
 
+
+
+# --- issue: the lecture's claims. Copies of the connection and clipping references, each broken once.
+
+def highway_carry_is_t(x, h, w_t, b_t):
+    """Highway whose carry gate is T instead of 1 - T."""
+    t = torch.sigmoid(x @ w_t.t() + b_t)
+    return t * h(x) + t * x  # defect: carry gate T
+
+
+def dense_drops_the_input(x, layers):
+    """Dense block whose layers after the first read only the earlier outputs, not x."""
+    features = [x]
+    for k, layer in enumerate(layers):
+        read = features if k == 0 else [torch.zeros_like(x)] + features[1:]  # defect: x replaced by zeros
+        features.append(layer(torch.cat(read, dim=-1)))
+    return torch.cat(features, dim=-1)
+
+
+def residual_around_the_whole_stack(x, layers):
+    """Residual stack whose one skip goes around the whole stack instead of around each layer."""
+    y = x
+    for layer in layers:
+        y = layer(y)
+    return y + x  # defect: the residual is added after the last layer only
+
+
+def clip_norm_per_tensor(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Norm clipping of each gradient by its own norm, not by the total norm."""
+    params = [parameters] if isinstance(parameters, torch.Tensor) else list(parameters)
+    grads = [p.grad for p in params if p.grad is not None]
+    norms = [torch.linalg.vector_norm(g, norm_type) for g in grads]
+    for g, n in zip(grads, norms):
+        g.mul_(torch.clamp(max_norm / (n + 1e-6), max=1.0))  # defect: per-tensor norm
+    return torch.linalg.vector_norm(torch.stack(norms), norm_type)
+
+
+def clip_norm_scales_up(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Norm clipping that rescales every gradient to max_norm, scaling small ones up."""
+    params = [parameters] if isinstance(parameters, torch.Tensor) else list(parameters)
+    grads = [p.grad for p in params if p.grad is not None]
+    total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g, norm_type) for g in grads]), norm_type)
+    for g in grads:
+        g.mul_(max_norm / (total + 1e-6))  # defect: no min(., 1)
+    return total
+
+
+DEFECTS += (
+    ("highway_carry_is_t", "highway", "highway_gate_closed_carries_input"),
+    ("dense_drops_the_input", "dense", "dense_layers_read_the_input_unchanged"),
+    ("residual_around_the_whole_stack", "residual_stack", "residual_stack_has_identity_path"),
+    ("clip_norm_per_tensor", "torch.nn.utils.clip_grad_norm_", "clip_norm_caps_total_norm"),
+    ("clip_norm_scales_up", "torch.nn.utils.clip_grad_norm_", "clip_norm_leaves_small_gradients_untouched"),
+)

@@ -24,7 +24,10 @@ def test_spec_json_lists_every_property_with_topic_and_claim(tmp_path):
 
     assert [p["id"] for p in spec["properties"]] == [p.id for p in PROPERTIES]
     assert all(p["topic"] and p["claim"] for p in spec["properties"])
-    assert set(spec["cells"]) == {"rnn_tanh", "rnn_relu", "lstm", "gru", "gru_reset_before"}
+    assert set(spec["cells"]) == {"rnn_tanh", "rnn_relu", "rnn_linear", "lstm", "gru", "gru_reset_before"}
+    assert {p["topic"] for p in spec["properties"]} >= {
+        "vanishing_gradient", "exploding_gradient", "gradient_clipping", "lstm", "gru", "residual", "dense", "highway",
+        "bidirectional", "stacked"}
     assert spec["cells"]["lstm"]["gates"] == ["i", "f", "g", "o"]
 
 

@@ -20,12 +20,12 @@ def test_every_property_has_exactly_one_implementation():
 
 
 def test_every_property_names_a_known_topic_subject_and_capabilities():
-    from rnnspec.spec import LAYER_CAPABILITIES
+    from rnnspec.spec import SUBJECTS, capabilities_of
 
     for p in PROPERTIES:
         assert p.topic in TOPICS, p
-        assert p.subject in ("layer", "cell", "reference"), p
-        assert set(p.requires) <= set(LAYER_CAPABILITIES), p
+        assert p.subject in SUBJECTS, p
+        assert set(p.requires) <= set(capabilities_of(p.subject)), p
         assert p.cells is None or set(p.cells) <= set(CELLS), p
         assert p.claim and "\n" not in p.claim, p
 
@@ -66,6 +66,10 @@ def test_tolerance_grows_with_length_and_depth_and_is_tighter_in_float64():
     assert tolerance("float64").atol < base.atol and tolerance("float32", grad=True).atol > base.atol
     with pytest.raises(ValueError, match="dtype='float16' has no tolerance"):
         tolerance("float16")
+
+
+def test_every_lecture_topic_has_a_property():
+    assert {p.topic for p in PROPERTIES} == set(TOPICS)
 
 
 def test_select_by_topic_and_id():

@@ -5,7 +5,8 @@ Everything else in rnnspec reads this package; nothing here imports an implement
 
 from .cells import CELLS, GRU_RELATIONS, CellKind, cell_kind
 from .config import CellConfig, LayerConfig
-from .options import CELL_CAPABILITIES, LAYER_CAPABILITIES, missing_capability_reason
+from .options import (CELL_CAPABILITIES, CLIP_CAPABILITIES, LAYER_CAPABILITIES, SUBJECTS, capabilities_of,
+                      missing_capability_reason)
 from .properties import PROPERTIES, TOPICS, PropertySpec, property_spec
 from .layout import cell_layout, layer_layout, parameter_count, parameter_count_formula, suffix
 from .tolerances import BASE_TOLERANCES, Tolerance, tolerance
@@ -13,6 +14,6 @@ from .tolerances import BASE_TOLERANCES, Tolerance, tolerance
 __all__ = [
     "CELLS", "GRU_RELATIONS", "CellKind", "cell_kind", "CellConfig", "LayerConfig", "cell_layout",
     "layer_layout", "parameter_count", "parameter_count_formula", "suffix", "BASE_TOLERANCES",
-    "Tolerance", "tolerance", "CELL_CAPABILITIES", "LAYER_CAPABILITIES", "missing_capability_reason",
+    "Tolerance", "tolerance", "CELL_CAPABILITIES", "CLIP_CAPABILITIES", "SUBJECTS", "capabilities_of", "LAYER_CAPABILITIES", "missing_capability_reason",
     "PROPERTIES", "TOPICS", "PropertySpec", "property_spec",
 ]

@@ -53,6 +53,17 @@ CELLS: dict[str, CellKind] = {
         source="Elman 1990; lecture 7 section 1",
         equations=_RNN_EQ.format(act="relu"),
     ),
+    "rnn_linear": CellKind(
+        name="rnn_linear",
+        gates=("h",),
+        has_cell_state=False,
+        supports_proj=False,
+        torch_layer=None,
+        torch_cell=None,
+        torch_kwargs=(("nonlinearity", "linear"),),  # for drop-ins; torch.nn.RNN has no linear option
+        source="analysis variant (identity activation): Pascanu et al. 2013, lecture 7 section 2",
+        equations=_RNN_EQ.format(act="identity"),
+    ),
     "lstm": CellKind(
         name="lstm",
         gates=("i", "f", "g", "o"),

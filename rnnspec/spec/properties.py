@@ -1,8 +1,8 @@
 """Every property rnnspec checks: its id, the lecture topic, the claim, and what it applies to.
 
-``subject`` says what a property is about: a ``layer`` target (torch.nn.LSTM-like), a ``cell``
-target (torch.nn.LSTMCell-like), or the ``reference`` implementations themselves (run by the
-test suite, not by ``rnnspec verify``). ``requires`` names capabilities (rnnspec.spec.options);
+``subject`` says what a property is about (rnnspec.spec.SUBJECTS): a ``layer`` target
+(torch.nn.LSTM-like), a ``cell`` target (torch.nn.LSTMCell-like), a clipping function, a
+connection wrapper, or the ``reference`` implementations themselves (run by the test suite). ``requires`` names capabilities (rnnspec.spec.options);
 ``cells``, when set, limits a property to targets implementing one of those cell kinds.
 """
 
@@ -32,7 +32,7 @@ class PropertySpec:
     id: str  # unique, used by --select and in replay commands
     topic: str  # a key of TOPICS
     claim: str  # one line: what must hold
-    subject: str  # "layer", "cell" or "reference"
+    subject: str  # a key of rnnspec.spec.SUBJECTS: "layer", "cell", "clip_norm", ..., "reference"
     requires: frozenset[str] = frozenset()  # capabilities the target must have
     cells: tuple[str, ...] | None = None  # applies only to targets of one of these cells
 
@@ -108,6 +108,76 @@ PROPERTIES: tuple[PropertySpec, ...] = (
        "unbatched input (I,) gives the batch-of-one result without its batch axis", requires=["unbatched"]),
     _p("cell_parameter_layout", "semantics", "cell",
        "parameter names and shapes are torch's canonical cell layout", requires=["parameters"]),
+    # lecture 7 section 1: vanishing gradients
+    _p("gradient_bounded_by_sigma_max_power", "vanishing_gradient", "layer",
+       "||dh_T/dh_0||_2 <= sigma_max(W_hh)^T for any weights and inputs (Pascanu et al. 2013; |tanh'|, |relu'| <= 1)",
+       requires=["grad", "initial_state"], cells=("rnn_tanh", "rnn_relu")),
+    _p("gradient_falls_with_distance", "vanishing_gradient", "layer",
+       "with sigma_max(W_hh) = rho <= 1, ||dh_T/dh_0||_2 never grows with T and stays under rho^T",
+       requires=["grad", "initial_state"], cells=("rnn_tanh", "rnn_relu")),
+    # lecture 7 section 2: exploding gradients
+    _p("linear_rnn_jacobian_is_matrix_power", "exploding_gradient", "layer",
+       "for the linear RNN, dh_T/dh_0 is exactly the T-th power of W_hh", requires=["grad", "initial_state"],
+       cells=("rnn_linear",)),
+    _p("orthogonal_linear_rnn_norm_is_rho_power", "exploding_gradient", "layer",
+       "with W_hh = rho*Q, Q orthogonal, ||dh_T/dh_0||_2 = rho^T: it explodes for rho > 1 and vanishes below",
+       requires=["grad", "initial_state"], cells=("rnn_linear",)),
+    # lecture 7 section 2.3: gradient clipping
+    _p("clip_norm_matches_reference", "gradient_clipping", "clip_norm",
+       "clipped gradients and the returned total norm equal the reference, for norm types 1, 2, 3, inf, "
+       "single tensors, parameters without .grad, NaN and inf, and error_if_nonfinite"),
+    _p("clip_norm_caps_total_norm", "gradient_clipping", "clip_norm",
+       "after norm clipping the total norm of the gradients is at most max_norm"),
+    _p("clip_norm_keeps_direction", "gradient_clipping", "clip_norm",
+       "norm clipping multiplies every gradient by one factor in (0, 1]: the direction is unchanged"),
+    _p("clip_norm_leaves_small_gradients_untouched", "gradient_clipping", "clip_norm",
+       "gradients whose total norm + 1e-6 is at most max_norm are left unchanged, bit for bit"),
+    _p("clip_norm_twice_changes_nothing", "gradient_clipping", "clip_norm",
+       "clipping gradients already clipped changes them by no more than torch's epsilon allows"),
+    _p("clip_value_matches_reference", "gradient_clipping", "clip_value",
+       "value clipping equals the reference: elements clamped to [-v, v], NaN kept, parameters without .grad skipped"),
+    _p("clip_value_bounds_and_keeps_sign", "gradient_clipping", "clip_value",
+       "after value clipping every element lies in [-v, v] with its sign kept; elements inside are unchanged"),
+    # lecture 7 section 3: LSTM
+    _p("lstm_cell_gradient_is_forget_product", "lstm", "layer",
+       "with W_hh = 0, dc_T/dc_0 = diag(prod_t f_t): the forget gate alone controls the cell-state path",
+       requires=["grad", "initial_state"], cells=("lstm",)),
+    _p("lstm_saturated_gates_keep_memory", "lstm", "layer",
+       "with the forget gate saturated open and the input gate shut, c_T = c_0 exactly, over any length",
+       requires=["initial_state"], cells=("lstm",)),
+    # lecture 7 section 4: GRU
+    _p("gru_update_gate_saturated_copies_state", "gru", "layer",
+       "with the update gate saturated at 1, h_T = h_0 over any length (to rounding)",
+       requires=["initial_state"], cells=_GRU),
+    # lecture 7 section 5: residual, dense and highway connections
+    _p("residual_jacobian_is_identity_plus_jf", "residual", "residual",
+       "a residual block's Jacobian is I + J_F (He et al. 2015)"),
+    _p("residual_zero_block_is_identity", "residual", "residual",
+       "with F's output layer zero the residual block is the identity: y = x and dy/dx = I"),
+    _p("residual_stack_preserves_gradient", "residual", "residual",
+       "for L blocks with ||J_F||_2 <= eps < 1 the residual stack's smallest singular value is >= (1-eps)^L, "
+       "the plain stack's largest <= eps^L"),
+    _p("residual_size_change_needs_projection", "residual", "residual",
+       "when F changes the size, y = F(x) + W_s x with a projection W_s, and without one it is an error"),
+    _p("dense_layers_read_the_input_unchanged", "dense", "dense",
+       "every layer's input begins with the original input unchanged: an identity block in its Jacobian"),
+    _p("dense_layers_read_all_earlier_outputs", "dense", "dense",
+       "layer l reads exactly [x, y_1, ..., y_{l-1}] and the block returns [x, y_1, ..., y_L] (Huang et al. 2017)"),
+    _p("highway_gate_closed_carries_input", "highway", "highway",
+       "with the transform gate T = 0 a highway layer carries x through unchanged, its Jacobian the identity"),
+    _p("highway_gate_open_gives_transform", "highway", "highway",
+       "with the transform gate T = 1 a highway layer gives H(x)"),
+    _p("highway_mixes_by_gate", "highway", "highway",
+       "y = T*H(x) + (1-T)*x with T = sigmoid(W_T x + b_T), for any weights (Srivastava et al. 2015)"),
+    # lecture 7 section 6: bidirectional RNNs
+    _p("unidirectional_is_causal", "bidirectional", "layer",
+       "a unidirectional layer's output at step t does not change when inputs after t change"),
+    _p("bidirectional_sees_the_future", "bidirectional", "layer",
+       "a bidirectional layer's output at step t changes when later inputs change: it needs the whole sequence",
+       requires=["bidirectional"]),
+    # lecture 7 section 7: stacked RNNs with skips
+    _p("residual_stack_has_identity_path", "stacked", "residual_stack",
+       "with residual skips between stacked RNN layers, dx_L/dx_0 = prod_l (I + J_l): an identity path to the input"),
     # the references themselves
     _p("numpy_reference_equals_torch_reference", "semantics", "reference",
        "the numpy and torch references agree on every cell kind (gru_reset_before included) and option"),
@@ -117,6 +187,8 @@ PROPERTIES: tuple[PropertySpec, ...] = (
        "the closed-form parameter count equals the layout's and torch's built-ins' count"),
     _p("gru_has_three_quarters_of_lstm_parameters", "gru", "reference",
        "at any sizes GRU has exactly 3/4 and a vanilla RNN 1/4 of an LSTM's parameters (lecture 7 section 4.2)"),
+    _p("connections_numpy_equals_torch", "semantics", "reference",
+       "the numpy and torch references of residual, dense, highway and stacked connections agree"),
 )
 
 

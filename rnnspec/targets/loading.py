@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 from .base import Target, TargetError
+from .functions import FUNCTION_LIKES, FunctionTarget
 from .torch_like import LIKES, TorchLikeTarget
 
 __all__ = ["resolve", "load_target", "DEFAULT_TARGETS", "default_targets"]
 
-# What the test suite verifies when no target is named: torch's six built-ins, and the lecture's
-# GRU form, for which torch has no built-in, through the torch reference.
+# What the test suite verifies when no target is named: torch's six built-ins and two clipping
+# functions; through the torch references, what torch has no built-in for (the lecture's GRU form,
+# the linear RNN, the connections) and the clipping references.
 DEFAULT_TARGETS: tuple[tuple[str, str | None, tuple[str, ...] | None], ...] = (
     ("torch.nn.RNN", None, None),
     ("torch.nn.LSTM", None, None),
@@ -23,6 +25,15 @@ DEFAULT_TARGETS: tuple[tuple[str, str | None, tuple[str, ...] | None], ...] = (
     ("torch.nn.GRUCell", None, None),
     ("rnnspec.reference_impls.torch_modules:GRUResetBefore", "torch.nn.GRU", ("gru_reset_before",)),
     ("rnnspec.reference_impls.torch_modules:GRUResetBeforeCell", "torch.nn.GRUCell", ("gru_reset_before",)),
+    ("rnnspec.reference_impls.torch_modules:RNN", "torch.nn.RNN", ("rnn_linear",)),
+    ("torch.nn.utils.clip_grad_norm_", None, None),
+    ("torch.nn.utils.clip_grad_value_", None, None),
+    ("rnnspec.reference_impls.torch_clipping:clip_grad_norm_", "torch.nn.utils.clip_grad_norm_", None),
+    ("rnnspec.reference_impls.torch_clipping:clip_grad_value_", "torch.nn.utils.clip_grad_value_", None),
+    ("rnnspec.reference_impls.torch_connections:residual", "residual", None),
+    ("rnnspec.reference_impls.torch_connections:dense", "dense", None),
+    ("rnnspec.reference_impls.torch_connections:highway", "highway", None),
+    ("rnnspec.reference_impls.torch_connections:residual_stack", "residual_stack", None),
 )
 
 
@@ -63,7 +74,7 @@ def resolve(spec: str):
 
 
 def _like_of(obj) -> str | None:
-    for like in LIKES:
+    for like in LIKES + tuple(k for k in FUNCTION_LIKES if k.startswith("torch.")):
         if resolve(like) is obj:
             return like
     return None
@@ -80,12 +91,14 @@ def load_target(spec: str, *, like: str | None = None, cells: tuple[str, ...] | 
     like = like or _like_of(obj)
     if like is None:
         raise TargetError(
-            f"target {spec!r} is not a torch recurrent built-in; say which it is like, e.g. --like torch.nn.LSTM "
-            f"(one of {', '.join(LIKES)})"
+            f"target {spec!r} is not a torch built-in rnnspec knows; say which it is like, e.g. --like torch.nn.LSTM "
+            f"(one of {', '.join(LIKES + tuple(FUNCTION_LIKES))})"
         )
     if not callable(obj):
-        raise TargetError(f"target {spec!r} is a {type(obj).__name__}, not a class or factory")
+        raise TargetError(f"target {spec!r} is a {type(obj).__name__}, not a class, factory or function")
     try:
+        if like in FUNCTION_LIKES:
+            return FunctionTarget(obj, like=like, name=spec)
         return TorchLikeTarget(obj, like=like, name=spec, cells=cells)
     except ValueError as e:
         raise TargetError(str(e)) from e

@@ -11,7 +11,7 @@ from typing import Callable, Mapping
 
 import torch
 
-from rnnspec.spec import CELL_CAPABILITIES, CELLS, LAYER_CAPABILITIES, CellConfig, LayerConfig, cell_kind
+from rnnspec.spec import CELLS, CellConfig, LayerConfig, capabilities_of, cell_kind
 
 from .base import Target, TargetError
 
@@ -30,7 +30,8 @@ def like_subject_and_cells(like: str) -> tuple[str, tuple[str, ...]]:
         return "layer", layer_cells
     if cell_cells:
         return "cell", cell_cells
-    raise ValueError(f"like={like!r} is not a torch recurrent built-in; expected one of {list(LIKES)}")
+    raise ValueError(f"like={like!r} is not a torch recurrent built-in nor a function rnnspec knows; "
+                     f"expected one of {list(LIKES)} or of rnnspec.targets.FUNCTION_LIKES")
 
 
 class TorchLikeTarget(Target):
@@ -52,7 +53,7 @@ class TorchLikeTarget(Target):
         self.subject, default_cells = like_subject_and_cells(like)
         self.cells = tuple(cells or default_cells)
         self.name = name or f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__qualname__', factory)}"
-        everything = LAYER_CAPABILITIES if self.subject == "layer" else CELL_CAPABILITIES
+        everything = capabilities_of(self.subject)
         self.capabilities = frozenset(everything if capabilities is None else capabilities)
 
     def cli_args(self) -> str:

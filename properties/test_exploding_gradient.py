@@ -1,0 +1,50 @@
+"""Lecture 7 section 2, exploding gradients: "if the gradient becomes too big, then the SGD update
+step becomes too big". For the linear RNN (identity activation) the chain rule is exact:
+dh_T/dh_0 = W_hh^T, the T-th power; with W_hh = rho*Q (Q orthogonal) its norm is rho^T, which
+explodes for rho > 1 and vanishes for rho < 1.
+"""
+
+import numpy as np
+from hypothesis import strategies as st
+
+from rnnspec.checks import assert_close, fail
+from rnnspec.harness import build, check, final_state_jacobian, tensors
+from rnnspec.spec import tolerance
+from rnnspec.strategies import single_sequence_cases
+
+
+def _jacobians(target, case, params):
+    module, x, h0 = build(target, case, params), tensors(case.input()), tensors(case.state())
+    for T in range(1, case.seq_len + 1):
+        xt = x[:T] if not case.config.batch_first else x[:, :T]
+        yield T, final_state_jacobian(module, case.replace(seq_len=T), xt, h0)
+
+
+def _case(target, data):
+    return data.draw(single_sequence_cases(cells=["rnn_linear"], capabilities=target.capabilities, max_seq_len=10),
+                     label="case")
+
+
+@check("linear_rnn_jacobian_is_matrix_power")
+def test_linear_rnn_jacobian_is_matrix_power(target, data):
+    case = _case(target, data)
+    params = case.params()
+    w = params["weight_hh_l0"].astype(np.float64)
+    for T, J in _jacobians(target, case, params):
+        assert_close(J, np.linalg.matrix_power(w, T), tol=tolerance(case.dtype, seq_len=T, grad=True),
+                     what=f"dh_T/dh_0 at T={T} vs W_hh^{T}", case=case)
+
+
+@check("orthogonal_linear_rnn_norm_is_rho_power")
+def test_orthogonal_linear_rnn_norm_is_rho_power(target, data):
+    case = _case(target, data)
+    rho = data.draw(st.sampled_from([1.5, 0.5, 1.0, 1.2, 0.8]), label="rho")
+    params = case.params()
+    H = case.config.hidden_size
+    q, r = np.linalg.qr(np.random.default_rng([case.seed, 9]).standard_normal((H, H)))
+    q = q * np.sign(np.diag(r))  # an orthogonal matrix, uniformly drawn
+    params["weight_hh_l0"] = (rho * q).astype(case.dtype)
+    for T, J in _jacobians(target, case, params):
+        norm, tol = float(np.linalg.norm(J, 2)), tolerance(case.dtype, seq_len=T, grad=True)
+        if abs(norm - rho**T) > tol.bound(rho**T):
+            fail(f"||dh_T/dh_0||_2 = {norm:.9g} at T={T}, expected rho^T = {rho}^{T} = {rho**T:.9g}", case=case)

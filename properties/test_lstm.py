@@ -1,0 +1,50 @@
+"""Lecture 7 section 3, LSTM (Hochreiter & Schmidhuber 1997): "the LSTM architecture makes it
+easier for the RNN to preserve information over many timesteps, e.g. if the forget gate is set to
+remember everything on every timestep, then the info in the cell is preserved indefinitely".
+The cell-state path is additive and gated by f alone: with W_hh = 0, dc_T/dc_0 = diag(prod_t f_t).
+"""
+
+import numpy as np
+from hypothesis import strategies as st
+
+from rnnspec.checks import assert_close, assert_identical
+from rnnspec.harness import build, check, final_state_jacobian, run_layer, tensors, time_major
+from rnnspec.reference_impls.np_cells import sigmoid
+from rnnspec.spec import tolerance
+from rnnspec.strategies import layer_cases, layer_configs, single_sequence_cases
+
+
+@check("lstm_cell_gradient_is_forget_product")
+def test_lstm_cell_gradient_is_forget_product(target, data):
+    case = data.draw(single_sequence_cases(cells=["lstm"], capabilities=target.capabilities), label="case")
+    params = case.params()
+    params["weight_hh_l0"][:] = 0  # the gates no longer see h: f_t depends on x_t only
+    H = case.config.hidden_size
+    x = time_major(case.input(), case)[:, 0].astype(np.float64)  # (T, I)
+    gates = x @ params["weight_ih_l0"].T.astype(np.float64)
+    if case.config.bias:
+        gates = gates + params["bias_ih_l0"] + params["bias_hh_l0"]
+    forget_product = np.prod(sigmoid(gates[:, H : 2 * H]), axis=0)  # prod_t f_t, (H,)
+    module = build(target, case, params)
+    J = final_state_jacobian(module, case, tensors(case.input()), tensors(case.state()), state=1)
+    assert_close(J, np.diag(forget_product), tol=tolerance(case.dtype, seq_len=case.seq_len, grad=True),
+                 what="dc_T/dc_0 vs diag(prod_t f_t)", case=case)
+
+
+@check("lstm_saturated_gates_keep_memory")
+def test_lstm_saturated_gates_keep_memory(target, data):
+    configs = layer_configs(cells=["lstm"], capabilities=target.capabilities, bias=st.just(True))
+    case = data.draw(layer_cases(cells=["lstm"], capabilities=target.capabilities, configs=configs, max_seq_len=30,
+                                 with_state=st.just(True)), label="case")
+    params = case.params()
+    H = case.config.hidden_size
+    for name, value in params.items():
+        if name.startswith("bias_ih"):
+            value[:H] -= 1000  # input gate: sigmoid(-1000 + ...) is exactly 0
+            value[H : 2 * H] += 1000  # forget gate: sigmoid(1000 + ...) is exactly 1
+    c0 = case.state()[1]
+    got = run_layer(target, case, params)
+    assert_identical(got.states[1], c0, what="c_n with the forget gate open and the input gate shut vs c_0",
+                     case=case)
+
+

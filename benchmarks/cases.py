@@ -1,11 +1,21 @@
-"""The one registry of benchmark cases, read by asv (bench_*.py), pytest-benchmark
-(test_benchmarks.py) and the ratio script (ratios.py), so no case is written twice.
+"""The one registry of benchmark cases, read by asv (``bench_*.py``), pytest-benchmark
+(``test_benchmarks.py``) and the ratio script (``ratios.py``), so no case is written twice.
 
-A case builds its parameters and input once and returns a ``forward`` closure to time.
+A case is a frozen dataclass with a readable ``name``; ``case.build()`` makes its weights and
+inputs once (seeded) and returns a ``Bench`` whose ``run()`` is one timed call. CUDA runs
+synchronise before returning, so a timer around ``run()`` measures the work, not its launch.
+
+FLOP counts (``Bench.flops``) count matrix products only, 2 FLOPs per multiply-add:
+    forward, per layer, direction and step:  2 * B * G * H * (I_l + H)     (G gates)
+    backward: twice the forward's products (d input and d weights), so forward+backward = 3x.
+Element-wise work (gates, activations) is left out: it is O(B*G*H) per step against O(B*G*H*(I+H)).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -13,60 +23,247 @@ import numpy as np
 import torch
 
 from rnnspec.cases import random_params
-from rnnspec.reference_impls import np_layers, torch_layers
-from rnnspec.spec import LayerConfig, cell_kind, layer_layout
+from rnnspec.reference_impls import np_layers, torch_cells, torch_clipping, torch_layers
+from rnnspec.spec import CellConfig, LayerConfig, cell_kind, cell_layout, layer_layout
 
-__all__ = ["BenchCase", "IMPLS", "CELLS", "forward_case"]
+__all__ = ["Bench", "LayerCase", "CellCase", "ClipCase", "LAYER_CASES", "CELL_CASES", "CLIP_CASES", "ALL_CASES",
+           "DEVICES", "CELLS", "IMPLS", "by_name", "smoke", "peak_gflops", "synchronize"]
 
 CELLS = ("rnn_tanh", "lstm", "gru")  # the cells with a torch built-in to compare with
-IMPLS = ("native", "torch_reference", "numpy_reference")
+IMPLS = ("native", "torch_reference", "compiled_reference", "numpy_reference")
+DEVICES = ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
+_NATIVE_LAYER = {"rnn_tanh": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+_NATIVE_CELL = {"rnn_tanh": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}
+
+
+def synchronize(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+@dataclass
+class Bench:
+    run: Callable[[], object]  # one call of the measured work (synchronised)
+    flops: int  # matrix-product FLOPs of one call (see the module docstring)
+    device: str
+
+
+def _params(layout, *, hidden: int, device: str, requires_grad: bool, numpy: bool = False):
+    arrays = random_params(layout, rng=np.random.default_rng(0), scale=1.0, hidden_size=hidden, dtype="float32")
+    if numpy:
+        return arrays
+    return {k: torch.tensor(v, device=device, requires_grad=requires_grad) for k, v in arrays.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled_step(cell: str):
+    return torch.compile(torch_cells.STEPS[cell], dynamic=False)
+
+
+def _timed(fn, device):
+    def run():
+        out = fn()
+        synchronize(device)
+        return out
+    return run
+
+
+def _tensors(obj):
+    if isinstance(obj, torch.Tensor):
+        yield obj
+    elif isinstance(obj, (tuple, list)):
+        for o in obj:
+            yield from _tensors(o)
+
+
+def _backward(forward, leaves):
+    """forward, then backward of the sum of every output; gradients cleared for the next call."""
+    def run():
+        loss = sum(t.sum() for t in _tensors(forward()))
+        loss.backward()
+        for t in leaves:
+            t.grad = None
+        return loss
+    return run
 
 
 @dataclass(frozen=True)
-class BenchCase:
-    cell: str  # rnnspec cell kind
+class LayerCase:
+    cell: str  # rnn_tanh, lstm or gru
     impl: str  # one of IMPLS
-    batch: int = 64  # B
-    seq_len: int = 100  # T
-    hidden: int = 256  # input size = hidden size
-    dtype: str = "float32"
+    mode: str  # "forward" or "forward_backward"
+    hidden: int  # input size = hidden size
+    batch: int
+    num_layers: int = 1
+    bidirectional: bool = False
+    seq_len: int = 100
+    device: str = "cpu"
 
     @property
     def name(self) -> str:
-        return f"{self.cell}-{self.impl}-B{self.batch}-T{self.seq_len}-H{self.hidden}-{self.dtype}"
+        shape = f"L{self.num_layers}" + ("-bidir" if self.bidirectional else "")
+        return f"layer-{self.cell}-{self.impl}-{self.mode}-H{self.hidden}-B{self.batch}-{shape}-{self.device}"
 
     @property
     def config(self) -> LayerConfig:
-        return LayerConfig(self.cell, self.hidden, self.hidden)
+        return LayerConfig(self.cell, self.hidden, self.hidden, num_layers=self.num_layers,
+                           bidirectional=self.bidirectional)
 
-    def forward(self) -> Callable[[], object]:
-        """Build weights and input (seeded), return a no-grad forward closure."""
-        rng = np.random.default_rng(0)
-        params = random_params(layer_layout(self.config), rng=rng, scale=1.0, hidden_size=self.hidden,
-                               dtype=self.dtype)
-        x = rng.standard_normal((self.seq_len, self.batch, self.hidden)).astype(self.dtype)
+    def flops(self) -> int:
+        c, G = self.config, cell_kind(self.cell).num_gates
+        per_step = sum(2 * self.batch * G * c.hidden_size * (c.layer_input_size(l) + c.hidden_size)
+                       for l in range(c.num_layers)) * c.num_directions
+        return per_step * self.seq_len * (3 if self.mode == "forward_backward" else 1)
+
+    def build(self) -> Bench:
+        c, dev, grad = self.config, self.device, self.mode == "forward_backward"
+        rng = np.random.default_rng(1)
+        x_np = rng.standard_normal((self.seq_len, self.batch, self.hidden)).astype("float32")
         if self.impl == "numpy_reference":
-            return lambda: np_layers.rnn(self.config, params, x)
-        tx, tparams = torch.from_numpy(x), {k: torch.from_numpy(v) for k, v in params.items()}
-        if self.impl == "torch_reference":
-            def run():
-                with torch.no_grad():
-                    return torch_layers.rnn(self.config, tparams, tx)
-            return run
+            if grad:
+                raise NotImplementedError("the numpy reference has no hand-written backward yet")
+            params = _params(layer_layout(c), hidden=self.hidden, device=dev, requires_grad=False, numpy=True)
+            return Bench(lambda: np_layers.rnn(c, params, x_np), self.flops(), dev)
+        x = torch.tensor(x_np, device=dev, requires_grad=grad)
         if self.impl == "native":
-            kind = cell_kind(self.cell)
-            module = {"torch.nn.RNN": torch.nn.RNN, "torch.nn.LSTM": torch.nn.LSTM, "torch.nn.GRU": torch.nn.GRU}[
-                kind.torch_layer](self.hidden, self.hidden, **dict(kind.torch_kwargs)).to(getattr(torch, self.dtype))
-            with torch.no_grad():
-                for name, p in module.named_parameters():
-                    p.copy_(tparams[name])
+            module = _NATIVE_LAYER[self.cell](self.hidden, self.hidden, num_layers=self.num_layers,
+                                              bidirectional=self.bidirectional).to(dev)
+            leaves = [x, *module.parameters()]
+            forward = functools.partial(module, x)
+        else:
+            params = _params(layer_layout(c), hidden=self.hidden, device=dev, requires_grad=grad)
+            step = _compiled_step(self.cell) if self.impl == "compiled_reference" else None
+            leaves = [x, *params.values()]
+            forward = functools.partial(torch_layers.rnn, c, params, x, step=step)
+        if grad:
+            return Bench(_timed(_backward(forward, leaves), dev), self.flops(), dev)
+        return Bench(_timed(torch.no_grad()(forward), dev), self.flops(), dev)
 
-            def run():
-                with torch.no_grad():
-                    return module(tx)
-            return run
-        raise ValueError(f"impl={self.impl!r} is not one of {IMPLS}")
+
+@dataclass(frozen=True)
+class CellCase:
+    cell: str
+    impl: str  # native, torch_reference or numpy_reference
+    mode: str  # "forward" or "forward_backward"
+    hidden: int
+    batch: int
+    device: str = "cpu"
+
+    @property
+    def name(self) -> str:
+        return f"cell-{self.cell}-{self.impl}-{self.mode}-H{self.hidden}-B{self.batch}-{self.device}"
+
+    def flops(self) -> int:
+        return 2 * self.batch * cell_kind(self.cell).num_gates * self.hidden * 2 * self.hidden * (
+            3 if self.mode == "forward_backward" else 1)
+
+    def build(self) -> Bench:
+        c, dev, grad = CellConfig(self.cell, self.hidden, self.hidden), self.device, self.mode == "forward_backward"
+        x_np = np.random.default_rng(1).standard_normal((self.batch, self.hidden)).astype("float32")
+        if self.impl == "numpy_reference":
+            if grad:
+                raise NotImplementedError("the numpy reference has no hand-written backward yet")
+            params = _params(cell_layout(c), hidden=self.hidden, device=dev, requires_grad=False, numpy=True)
+            return Bench(lambda: np_layers.cell(c, params, x_np), self.flops(), dev)
+        x = torch.tensor(x_np, device=dev, requires_grad=grad)
+        if self.impl == "native":
+            module = _NATIVE_CELL[self.cell](self.hidden, self.hidden).to(dev)
+            leaves, call = [x, *module.parameters()], functools.partial(module, x)
+        else:
+            params = _params(cell_layout(c), hidden=self.hidden, device=dev, requires_grad=grad)
+            leaves, call = [x, *params.values()], functools.partial(torch_layers.cell, c, params, x)
+        if grad:
+            return Bench(_timed(_backward(call, leaves), dev), self.flops(), dev)
+        return Bench(_timed(torch.no_grad()(call), dev), self.flops(), dev)
 
 
-def forward_case(cell: str, impl: str, **sizes) -> BenchCase:
-    return BenchCase(cell, impl, **sizes)
+# A realistic set to clip: a 2-layer LSTM language model, vocabulary 10k, embeddings 512, hidden 1024.
+LM_SHAPES = ((10000, 512), (4096, 512), (4096, 1024), (4096,), (4096,), (4096, 1024), (4096, 1024), (4096,),
+             (4096,), (10000, 1024), (10000,))
+
+
+@dataclass(frozen=True)
+class ClipCase:
+    kind: str  # "norm" (clip_grad_norm_) or "value" (clip_grad_value_)
+    impl: str  # "native" (torch.nn.utils) or "torch_reference"
+    foreach: bool | None  # torch's foreach switch (None: torch decides)
+    device: str = "cpu"
+
+    @property
+    def name(self) -> str:
+        return f"clip-{self.kind}-{self.impl}-foreach_{self.foreach}-{self.device}"
+
+    def build(self) -> Bench:
+        gen = torch.Generator().manual_seed(0)
+        params = [torch.zeros(s, device=self.device, requires_grad=True) for s in LM_SHAPES]
+        for p in params:
+            p.grad = torch.randn(p.shape, generator=gen).to(self.device)
+        module = torch.nn.utils if self.impl == "native" else torch_clipping
+        if self.kind == "norm":
+            fn = functools.partial(module.clip_grad_norm_, params, 1.0, foreach=self.foreach)
+        else:
+            fn = functools.partial(module.clip_grad_value_, params, 0.01, foreach=self.foreach)
+        return Bench(_timed(fn, self.device), 0, self.device)
+
+
+def _layer_cases() -> list[LayerCase]:
+    """Native layers at every size; the references where they finish in seconds; stacks at H=256."""
+    cases = []
+    for dev in DEVICES:
+        for cell in CELLS:
+            for mode in ("forward", "forward_backward"):
+                for hidden in (64, 256, 1024):
+                    for batch in (1, 64):
+                        cases.append(LayerCase(cell, "native", mode, hidden, batch, device=dev))
+                    if hidden < 1024 or mode == "forward":
+                        cases.append(LayerCase(cell, "torch_reference", mode, hidden, 64, device=dev))
+                    if mode == "forward" and dev == "cpu":
+                        cases.append(LayerCase(cell, "numpy_reference", mode, hidden, 64))
+                for layers, bidir in ((2, False), (1, True)):
+                    for impl in ("native", "torch_reference"):
+                        cases.append(LayerCase(cell, impl, mode, 256, 64, num_layers=layers, bidirectional=bidir,
+                                               device=dev))
+            # torch.compile of the cell step costs ~20 s a cell on 2 cores: one size, forward
+            cases.append(LayerCase(cell, "compiled_reference", "forward", 256, 64, device=dev))
+    return cases
+
+
+def _cell_cases() -> list[CellCase]:
+    return [CellCase(cell, impl, mode, 256, 64, device=dev) for dev in DEVICES for cell in CELLS
+            for impl in ("native", "torch_reference", "numpy_reference")
+            for mode in ("forward", "forward_backward")
+            if not (impl == "numpy_reference" and (mode == "forward_backward" or dev != "cpu"))]
+
+
+LAYER_CASES = _layer_cases()
+CELL_CASES = _cell_cases()
+CLIP_CASES = [ClipCase(kind, impl, foreach, device=dev) for dev in DEVICES for kind in ("norm", "value")
+              for impl in ("native", "torch_reference") for foreach in ((True, False) if impl == "native" else (None,))]
+ALL_CASES = {c.name: c for c in [*LAYER_CASES, *CELL_CASES, *CLIP_CASES]}
+
+
+def by_name(name: str):
+    return ALL_CASES[name]
+
+
+def smoke(case):
+    """The same case at toy sizes: every code path, a fraction of a second (compiling aside)."""
+    changes = {k: min(getattr(case, k), v) for k, v in (("hidden", 8), ("batch", 2), ("seq_len", 3))
+               if hasattr(case, k)}
+    return dataclasses.replace(case, **changes)
+
+
+@functools.lru_cache(maxsize=None)
+def peak_gflops(device: str = "cpu", n: int = 2048, repeats: int = 5) -> float:
+    """The machine's fp32 matrix-product rate, measured here: best of ``repeats`` n x n products."""
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    a @ b
+    synchronize(device)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        synchronize(device)
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9

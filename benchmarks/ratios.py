@@ -1,11 +1,11 @@
-"""One run, interleaved: each implementation's forward time relative to torch's native layer.
+"""One run, interleaved: each implementation's time relative to torch's native layer, native
+GFLOP/s and fraction of the measured fp32 peak, and the GRU/LSTM time ratio.
 
-    python -m benchmarks.ratios [--repeats N] [--cells lstm gru rnn_tanh]
+    python -m benchmarks.ratios [--repeats N] [--hidden 256] [--batch 64] [--mode forward]
 
 Implementations are timed in turn, round after round, so a noisy neighbour slows all alike;
 within a round each runs a few times back to back and its first call is dropped, so the thread
 pools of numpy's BLAS and torch do not pay for each other's wake-ups. The figure is the median.
-Ratios are meaningful, absolute times much less so.
 """
 
 from __future__ import annotations
@@ -16,35 +16,46 @@ import time
 
 import torch
 
-from benchmarks.cases import CELLS, IMPLS, BenchCase
+from benchmarks.cases import CELLS, LayerCase, peak_gflops
 
 
-def measure(cell: str, *, repeats: int, **sizes) -> dict[str, float]:
-    runs = {impl: BenchCase(cell, impl, **sizes).forward() for impl in IMPLS}
-    for run in runs.values():
-        run()  # warm up
-    times = {impl: [] for impl in IMPLS}
+def measure(cases: dict, *, repeats: int) -> dict[str, float]:
+    benches = {key: case.build() for key, case in cases.items()}
+    for bench in benches.values():
+        bench.run()  # warm up (and compile)
+    times = {key: [] for key in benches}
     for _ in range(repeats):
-        for impl, run in runs.items():
-            run()  # settles the thread pool this implementation uses
+        for key, bench in benches.items():
+            bench.run()  # settles the thread pool this implementation uses
             for _ in range(3):
                 start = time.perf_counter()
-                run()
-                times[impl].append(time.perf_counter() - start)
-    return {impl: statistics.median(t) for impl, t in times.items()}
+                bench.run()
+                times[key].append(time.perf_counter() - start)
+    return {key: statistics.median(t) for key, t in times.items()}
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--cells", nargs="+", default=list(CELLS))
+    parser.add_argument("--repeats", type=int, default=8)
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--mode", choices=["forward", "forward_backward"], default="forward")
+    parser.add_argument("--impls", nargs="+", default=["native", "torch_reference", "numpy_reference"])
     args = parser.parse_args(argv)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; B=64 T=100 I=H=256 float32, CPU forward")
-    print(f"{'cell':<10}" + "".join(f"{impl:>18}" for impl in IMPLS) + "   (median ms; x native)")
-    for cell in args.cells:
-        med = measure(cell, repeats=args.repeats)
-        cols = "".join(f"{med[i] * 1e3:9.1f} ({med[i] / med['native']:4.2f}x)" for i in IMPLS)
-        print(f"{cell:<10}{cols}")
+    impls = [i for i in args.impls if not (i == "numpy_reference" and args.mode != "forward")]
+    peak = peak_gflops("cpu")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU; B={args.batch} T=100 "
+          f"I=H={args.hidden} float32, {args.mode}; measured fp32 peak {peak:.0f} GFLOP/s")
+    cases = {(cell, impl): LayerCase(cell, impl, args.mode, args.hidden, args.batch) for cell in CELLS for impl in impls}
+    med = measure(cases, repeats=args.repeats)
+    print(f"{'cell':<10}" + "".join(f"{impl:>24}" for impl in impls) + "   native GFLOP/s (of peak)")
+    for cell in CELLS:
+        native = med[(cell, "native")]
+        cols = "".join(f"{med[(cell, i)] * 1e3:12.1f} ms ({med[(cell, i)] / native:4.2f}x)" for i in impls)
+        gflops = cases[(cell, "native")].flops() / native / 1e9
+        print(f"{cell:<10}{cols}   {gflops:6.1f} ({gflops / peak:.0%})")
+    for impl in impls:
+        print(f"GRU/LSTM time ratio, {impl}: {med[('gru', impl)] / med[('lstm', impl)]:.2f}")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ def run_direction(step, x, state, p, *, reverse=False, lengths=None):
     Returns:
         outputs (T, B, R) and the final state.
     """
-    gi = project_input(x, p)  # (T, B, G*H), all steps at once
+    # (T, B, G*H), all steps at once; unbind gives one backward node for all steps (indexing gi[t]
+    # would add a full-size zero gradient per step)
+    gi = project_input(x, p).unbind(0)
     steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
     outputs = [None] * x.shape[0]
     for t in steps:

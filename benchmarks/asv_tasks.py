@@ -1,0 +1,165 @@
+"""asv, scripted: record this commit, compare two commits, publish and preview the dashboard,
+and the quick CI run. Everything runs in the current environment (``--python=same``); results
+and HTML go under .asv/ (git-ignored).
+
+    python -m benchmarks.asv_tasks record [--quick] [--bench REGEX]   # results for HEAD
+    python -m benchmarks.asv_tasks compare BASE HEAD [--factor 1.1]   # asv compare, read: exit 1 on a regression
+    python -m benchmarks.asv_tasks publish [--offline]                 # .asv/html (--offline: no CDN)
+    python -m benchmarks.asv_tasks preview                             # serve .asv/html locally
+    python -m benchmarks.asv_tasks ci                                  # asv check + a quick run that saves nothing
+
+To compare two commits, record each with that commit installed (``git checkout A && pip install .
+&& python -m benchmarks.asv_tasks record``), then compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def asv(*args: str, config: str | None = None, capture: bool = False) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "asv", *args] + (["--config", config] if config else [])
+    print("$ " + " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT, check=not capture, text=True, capture_output=capture)
+
+
+def ensure_machine(config: str | None = None) -> None:
+    """asv needs a machine description once per machine; write the detected one if there is none."""
+    if not (Path.home() / ".asv-machine.json").exists():
+        asv("machine", "--yes", config=config)
+
+
+def head() -> str:
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, check=True, text=True,
+                          capture_output=True).stdout.strip()
+
+
+def record(*, quick: bool = False, bench: str | None = None, config: str | None = None) -> None:
+    ensure_machine(config)
+    args = ["run", "--python=same", "--set-commit-hash", head(), "--show-stderr"]
+    args += ["--quick"] if quick else []
+    args += ["--bench", bench] if bench else []
+    asv(*args, config=config)
+
+
+# asv compare's table rows: | change | before | after | ratio | benchmark |
+_ROW = re.compile(r"^\|\s*(?P<mark>[+\-x!]?)\s*\|\s*(?P<before>[^|]*)\|\s*(?P<after>[^|]*)\|\s*(?P<ratio>[^|]*)\|"
+                  r"\s*(?P<name>[^|]*?)\s*\|?$")
+
+
+def parse_compare(text: str) -> dict[str, list[tuple[str, str, str, str]]]:
+    """Rows of ``asv compare`` output, by change mark: "+" slower, "-" faster, "x" failed, "!" other."""
+    rows: dict[str, list] = {"+": [], "-": [], "x": [], "!": [], "": []}
+    for line in text.splitlines():
+        m = _ROW.match(line.strip())
+        if m and not m["name"].startswith(("Benchmark", "-")) and m["before"].strip() != "Before":
+            rows.setdefault(m["mark"], []).append((m["name"], m["before"].strip(), m["after"].strip(),
+                                                   m["ratio"].strip()))
+    return rows
+
+
+def compare(base: str, new: str, *, factor: float = 1.1, config: str | None = None) -> int:
+    result = asv("compare", base, new, "--factor", str(factor), "--format", "md", config=config, capture=True)
+    if result.returncode != 0:
+        print(result.stdout + result.stderr, file=sys.stderr)
+        return 2
+    print(result.stdout)
+    rows = parse_compare(result.stdout)
+    print(f"{len(rows['+'])} slower by more than {factor}x, {len(rows['-'])} faster, {len(rows['x'])} failed, "
+          f"{len(rows[''])} unchanged")
+    for name, before, after, ratio in rows["+"] + rows["x"]:
+        print(f"REGRESSION {name}: {before} -> {after} ({ratio})")
+    return 1 if rows["+"] or rows["x"] else 0
+
+
+# asv's page loads its JavaScript from CDNs; --offline serves them from the npm registry's copies
+_VENDOR = {  # CDN address (as in asv's index.html) -> (npm package, file in it)
+    "https://code.jquery.com/jquery-3.3.1.min.js": ("jquery@3.3.1", "dist/jquery.min.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.min.js": ("flot@0.8.3", "jquery.flot.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.time.min.js": ("flot@0.8.3", "jquery.flot.time.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.selection.min.js":
+        ("flot@0.8.3", "jquery.flot.selection.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.categories.min.js":
+        ("flot@0.8.3", "jquery.flot.categories.js"),
+    "https://cdn.jsdelivr.net/npm/flot-orderbars@1.0.0/js/jquery.flot.orderBars.js":
+        ("flot-orderbars@1.0.0", "js/jquery.flot.orderBars.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/blueimp-md5/2.19.0/js/md5.min.js": ("blueimp-md5@2.19.0", "js/md5.min.js"),
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/js/bootstrap.min.js": ("bootstrap@3.1.1", "dist/js/bootstrap.min.js"),
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/css/bootstrap.min.css":
+        ("bootstrap@3.1.1", "dist/css/bootstrap.min.css"),
+}
+# stupidtable (table sorting) is not on the npm registry: offline, tables are simply not sortable
+_SHIM = {"https://cdnjs.cloudflare.com/ajax/libs/stupidtable/1.0.1/stupidtable.min.js":
+         "if (window.jQuery) { jQuery.fn.stupidtable = function () { return this; }; }\n"}
+
+
+def make_offline(html_dir: Path, *, cache: Path = ROOT / ".asv" / "vendor") -> None:
+    """Rewrite the published index.html to load its JavaScript and CSS from html_dir/vendor/."""
+    import tarfile
+
+    cache.mkdir(parents=True, exist_ok=True)
+    vendor = html_dir / "vendor"
+    vendor.mkdir(exist_ok=True)
+    index = (html_dir / "index.html").read_text()
+    for url, (package, member) in _VENDOR.items():
+        tgz = cache / (package.replace("@", "-") + ".tgz")
+        if not tgz.exists():
+            subprocess.run(["npm", "pack", package, "--pack-destination", str(cache)], check=True,
+                           capture_output=True, timeout=300)
+        local = vendor / Path(member).name
+        with tarfile.open(tgz) as archive:
+            local.write_bytes(archive.extractfile(f"package/{member}").read())
+        index = _point_at(index, url, f"vendor/{local.name}")
+    for url, text in _SHIM.items():
+        (vendor / "stupidtable-shim.js").write_text(text)
+        index = _point_at(index, url, "vendor/stupidtable-shim.js")
+    (html_dir / "index.html").write_text(index)
+
+
+def _point_at(html: str, url: str, local: str) -> str:
+    """Replace url by local, dropping the subresource-integrity attributes that named the CDN's bytes."""
+    html = re.sub(rf'\s+integrity="[^"]*"(?=[^>]*{re.escape(url)})', "", html)
+    html = re.sub(rf'({re.escape(url)}"[^>]*?)\s+integrity="[^"]*"', r"\1", html)
+    return html.replace(url, local)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="asv, scripted")
+    sub = parser.add_subparsers(dest="task", required=True)
+    rec = sub.add_parser("record")
+    rec.add_argument("--quick", action="store_true")
+    rec.add_argument("--bench")
+    cmp_ = sub.add_parser("compare")
+    cmp_.add_argument("base")
+    cmp_.add_argument("new")
+    cmp_.add_argument("--factor", type=float, default=1.1)
+    pub = sub.add_parser("publish")
+    pub.add_argument("--offline", action="store_true", help="serve asv's JavaScript locally (no CDN needed)")
+    sub.add_parser("preview")
+    sub.add_parser("ci")
+    args = parser.parse_args(argv)
+    if args.task == "record":
+        record(quick=args.quick, bench=args.bench)
+    elif args.task == "compare":
+        return compare(args.base, args.new, factor=args.factor)
+    elif args.task == "publish":
+        asv("publish")
+        if args.offline:
+            make_offline(ROOT / ".asv" / "html")
+    elif args.task == "preview":
+        asv("preview")
+    elif args.task == "ci":
+        ensure_machine()
+        asv("check", "--python=same")
+        asv("run", "--python=same", "--quick", "--dry-run", "--show-stderr")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,7 +6,8 @@ and HTML go under .asv/ (git-ignored).
     python -m benchmarks.asv_tasks compare BASE HEAD [--factor 1.1]   # asv compare, read: exit 1 on a regression
     python -m benchmarks.asv_tasks publish [--offline]                 # .asv/html (--offline: no CDN)
     python -m benchmarks.asv_tasks preview                             # serve .asv/html locally
-    python -m benchmarks.asv_tasks ci                                  # asv check + a quick run that saves nothing
+    python -m benchmarks.asv_tasks ci                                  # asv check + every benchmark once, at toy
+                                                                       # sizes (RNNSPEC_BENCH_SMOKE=1), saving nothing
 
 To compare two commits, record each with that commit installed (``git checkout A && pip install .
 && python -m benchmarks.asv_tasks record``), then compare.
@@ -15,6 +16,7 @@ To compare two commits, record each with that commit installed (``git checkout A
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -35,14 +37,15 @@ def ensure_machine(config: str | None = None) -> None:
         asv("machine", "--yes", config=config)
 
 
-def head() -> str:
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, check=True, text=True,
+def commit(rev: str = "HEAD") -> str:
+    return subprocess.run(["git", "rev-parse", rev], cwd=ROOT, check=True, text=True,
                           capture_output=True).stdout.strip()
 
 
-def record(*, quick: bool = False, bench: str | None = None, config: str | None = None) -> None:
+def record(*, quick: bool = False, bench: str | None = None, config: str | None = None, rev: str = "HEAD") -> None:
+    """Results of the installed code, filed under commit ``rev`` (HEAD: what is checked out)."""
     ensure_machine(config)
-    args = ["run", "--python=same", "--set-commit-hash", head(), "--show-stderr"]
+    args = ["run", "--python=same", "--set-commit-hash", commit(rev), "--show-stderr"]
     args += ["--quick"] if quick else []
     args += ["--bench", bench] if bench else []
     asv(*args, config=config)
@@ -65,12 +68,13 @@ def parse_compare(text: str) -> dict[str, list[tuple[str, str, str, str]]]:
 
 
 def compare(base: str, new: str, *, factor: float = 1.1, config: str | None = None) -> int:
-    result = asv("compare", base, new, "--factor", str(factor), "--format", "md", config=config, capture=True)
-    if result.returncode != 0:
-        print(result.stdout + result.stderr, file=sys.stderr)
-        return 2
+    """0: no regression, 1: a benchmark slower by more than ``factor`` or failing, 2: asv could not compare."""
+    result = asv("compare", commit(base), commit(new), "--factor", str(factor), config=config, capture=True)
     print(result.stdout)
     rows = parse_compare(result.stdout)
+    if result.returncode != 0 or not any(rows.values()):
+        print(f"asv compare gave no comparison (exit {result.returncode}):\n{result.stderr}", file=sys.stderr)
+        return 2
     print(f"{len(rows['+'])} slower by more than {factor}x, {len(rows['-'])} faster, {len(rows['x'])} failed, "
           f"{len(rows[''])} unchanged")
     for name, before, after, ratio in rows["+"] + rows["x"]:
@@ -157,6 +161,7 @@ def main(argv=None) -> int:
     elif args.task == "ci":
         ensure_machine()
         asv("check", "--python=same")
+        os.environ["RNNSPEC_BENCH_SMOKE"] = "1"  # every benchmark, at toy sizes; --dry-run saves nothing
         asv("run", "--python=same", "--quick", "--dry-run", "--show-stderr")
     return 0
 

@@ -7,7 +7,7 @@ import time
 
 import torch
 
-from .cases import DEVICES, IMPLS, LAYER_CASES, LayerCase, by_name, peak_gflops, synchronize
+from .cases import DEVICES, IMPLS, LAYER_CASES, LayerCase, by_name, peak_gflops, sized, synchronize
 
 _EFFICIENCY = [c.name for c in LAYER_CASES if c.impl == "native" and c.num_layers == 1 and not c.bidirectional
                and c.batch == 64]
@@ -37,6 +37,8 @@ class TrackEfficiency:
             gflops[name] = bench.flops / _median_seconds(bench) / 1e9
         return {"gflops": gflops, "peak": {device: peak_gflops(device) for device in DEVICES}}
 
+    setup_cache.timeout = 1800
+
     def track_gflops(self, cache, name):
         return cache["gflops"][name]
 
@@ -59,7 +61,7 @@ class TrackGruLstmRatio:
     def setup(self, impl, mode, device):
         if impl == "numpy_reference" and (mode != "forward" or device != "cpu"):
             raise NotImplementedError("numpy: forward on the CPU only")
-        t = {cell: _median_seconds(LayerCase(cell, impl, mode, 256, 64, device=device).build())
+        t = {cell: _median_seconds(sized(LayerCase(cell, impl, mode, 256, 64, device=device)).build())
              for cell in ("gru", "lstm")}
         self.ratio = t["gru"] / t["lstm"]
 

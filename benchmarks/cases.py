@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -27,7 +28,7 @@ from rnnspec.reference_impls import np_layers, torch_cells, torch_clipping, torc
 from rnnspec.spec import CellConfig, LayerConfig, cell_kind, cell_layout, layer_layout
 
 __all__ = ["Bench", "LayerCase", "CellCase", "ClipCase", "LAYER_CASES", "CELL_CASES", "CLIP_CASES", "ALL_CASES",
-           "DEVICES", "CELLS", "IMPLS", "by_name", "smoke", "peak_gflops", "synchronize"]
+           "DEVICES", "CELLS", "IMPLS", "by_name", "smoke", "sized", "peak_gflops", "synchronize"]
 
 CELLS = ("rnn_tanh", "lstm", "gru")  # the cells with a torch built-in to compare with
 IMPLS = ("native", "torch_reference", "compiled_reference", "numpy_reference")
@@ -242,15 +243,21 @@ CLIP_CASES = [ClipCase(kind, impl, foreach, device=dev) for dev in DEVICES for k
 ALL_CASES = {c.name: c for c in [*LAYER_CASES, *CELL_CASES, *CLIP_CASES]}
 
 
-def by_name(name: str):
-    return ALL_CASES[name]
-
-
 def smoke(case):
     """The same case at toy sizes: every code path, a fraction of a second (compiling aside)."""
     changes = {k: min(getattr(case, k), v) for k, v in (("hidden", 8), ("batch", 2), ("seq_len", 3))
                if hasattr(case, k)}
     return dataclasses.replace(case, **changes)
+
+
+def sized(case):
+    """The case as asv should run it: at toy sizes when RNNSPEC_BENCH_SMOKE=1 (CI's quick run of
+    the whole suite, which checks that every benchmark runs and saves nothing), else as registered."""
+    return smoke(case) if os.environ.get("RNNSPEC_BENCH_SMOKE") == "1" else case
+
+
+def by_name(name: str):
+    return sized(ALL_CASES[name])
 
 
 @functools.lru_cache(maxsize=None)

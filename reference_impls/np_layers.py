@@ -18,7 +18,7 @@ from .params import cell_params, direction_params
 __all__ = ["run_direction", "rnn", "cell"]
 
 
-def run_direction(step, x, state, p, *, reverse=False, lengths=None):
+def run_direction(step, x, state, p, *, reverse=False, lengths=None, tape=None):
     """Run one direction of one layer over time.
 
     Args:
@@ -29,6 +29,7 @@ def run_direction(step, x, state, p, *, reverse=False, lengths=None):
         reverse: run from the last valid step of each row back to the first.
         lengths: (B,) valid steps per row, or None when every row has T. A row past its length
             keeps its state and outputs zeros (what a PackedSequence gives once padded).
+        tape: a list to which each step appends what its backward needs, in the order run.
     Returns:
         outputs (T, B, R) and the final state.
     """
@@ -37,7 +38,7 @@ def run_direction(step, x, state, p, *, reverse=False, lengths=None):
     p = p._replace(w_hh=np.asfortranarray(p.w_hh))  # same values; w_hh.T is contiguous for each step's product
     outputs = np.zeros((T, B, state[0].shape[-1]), dtype=x.dtype)
     for t in reversed(range(T)) if reverse else range(T):
-        new = step(gi[t], state, p)
+        new = step(gi[t], state, p, tape)
         if lengths is None:
             state = new
         else:

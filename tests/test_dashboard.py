@@ -1,6 +1,7 @@
-"""The asv dashboard in a real browser: results recorded for HEAD (one quick benchmark class, in
-a temporary results folder), published with ``asv publish``, served on localhost, opened in
-headless Chromium; the page must list the benchmarks. A screenshot is saved beside the HTML."""
+"""asv, end to end in a temporary results folder: one quick benchmark class recorded for two
+commits, compared by ``asv compare`` (its table read row by row), published with ``asv publish``,
+served on localhost and opened in headless Chromium, whose page must list the benchmarks. The
+screenshot is kept in .asv/screenshots/dashboard.png."""
 
 import functools
 import http.server
@@ -29,11 +30,34 @@ def dashboard(tmp_path_factory):
                 html_dir=str(tmp / "html"), env_dir=str(tmp / "env"))
     config = tmp / "asv.conf.json"
     config.write_text(json.dumps(conf))
-    asv_tasks.record(quick=True, bench="TimeClipping", config=str(config))
+    for rev in ("HEAD~1", "HEAD"):
+        asv_tasks.record(quick=True, bench="TimeClipping", config=str(config), rev=rev)
     asv_tasks.asv("publish", config=str(config))
     if shutil.which("npm"):
         asv_tasks.make_offline(tmp / "html")  # this machine reaches no CDN
     return tmp / "html"
+
+
+def test_compare_reads_every_benchmark_of_both_commits(dashboard, capsys):
+    config = str(dashboard.parent / "asv.conf.json")
+    code = asv_tasks.compare("HEAD~1", "HEAD", factor=1e6, config=config)  # nothing is 1e6 times slower
+    out = capsys.readouterr().out
+    rows = asv_tasks.parse_compare(out)
+    names = [row[0] for mark in rows.values() for row in mark]
+    assert code == 0, out
+    assert sum("TimeClipping" in n for n in names) == 6, out
+    assert "0 slower by more than" in out
+
+
+def test_compare_flags_a_regression():
+    table = ("| Change   | Before [aaaa]   | After [bbbb]   |   Ratio | Benchmark (Parameter)        |\n"
+             "|----------|-----------------|----------------|---------|------------------------------|\n"
+             "| +        | 10.0±0.1ms      | 30.0±0.2ms     |    3.00 | bench.Time.time_run('x')     |\n"
+             "| -        | 10.0±0.1ms      | 5.0±0.1ms      |    0.50 | bench.Time.time_run('y')     |\n"
+             "|          | 1.00±0ms        | 1.01±0ms       |    1.01 | bench.Time.time_run('z')     |\n")
+    rows = asv_tasks.parse_compare(table)
+    assert [r[0] for r in rows["+"]] == ["bench.Time.time_run('x')"] and rows["+"][0][3] == "3.00"
+    assert [r[0] for r in rows["-"]] == ["bench.Time.time_run('y')"] and len(rows[""]) == 1
 
 
 def test_published_dashboard_has_the_benchmarks(dashboard):

@@ -9,8 +9,8 @@ import torch
 from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close
-from rnnspec.harness import assert_runs_close, build, call_cell, call_layer, check, grad_of, loss, reference_layer, run_layer, states, \
-    tensors
+from rnnspec.harness import GradSet, assert_grads_close, assert_runs_close, build, call_cell, call_layer, check, \
+    grad_of, loss, reference_grads, reference_layer, run_layer, states, tensors
 from rnnspec.reference_impls import np_layers, torch_layers
 from rnnspec.spec import tolerance
 from rnnspec.strategies import cell_cases, layer_cases
@@ -33,21 +33,18 @@ def test_grads_match_reference(target, data):
     module = build(target, case, params)
     x, hx = tensors(case.input(), requires_grad=True), tensors(case.state(), requires_grad=True)
     loss(case, call_layer(module, case, x, hx)).backward()
-
-    ref_params, ref_x, ref_hx = (tensors(a, requires_grad=True) for a in (params, case.input(), case.state()))
-    lengths = None if case.lengths is None else torch.tensor(case.lengths)
-    out, h = torch_layers.rnn(case.config, ref_params, ref_x, ref_hx, lengths=lengths)
-    loss(case, (out, *states(h))).backward()
-
+    got = GradSet(
+        grad_of(x, what="d loss/d input", case=case),
+        tuple(grad_of(s, what=f"d loss/d {n}", case=case) for n, s in zip(("h0", "c0"), states(hx))) if hx is not None
+        else (),
+        {name: grad_of(p, what=f"d loss/d {name}", case=case) for name, p in module.named_parameters()}
+        if "parameters" in target.capabilities else {},
+    )
     tol = _layer_tol(case, grad=True)
-    assert_close(grad_of(x, what="d loss/d input", case=case), ref_x.grad, tol=tol, what="d loss/d input", case=case)
-    for k, (g, e) in enumerate(zip(states(hx) if hx is not None else (), states(ref_hx) if hx is not None else ())):
-        what = f"d loss/d {('h0', 'c0')[k]}"
-        assert_close(grad_of(g, what=what, case=case), e.grad, tol=tol, what=what, case=case)
-    if "parameters" in target.capabilities:
-        for name, p in module.named_parameters():
-            what = f"d loss/d {name}"
-            assert_close(grad_of(p, what=what, case=case), ref_params[name].grad, tol=tol, what=what, case=case)
+    assert_grads_close(got, reference_grads(case, params, via="torch"), tol=tol, case=case,
+                       label="target vs autograd through the torch reference")
+    assert_grads_close(got, reference_grads(case, params, via="numpy"), tol=tol, case=case,
+                       label="target vs the numpy backward")
 
 
 @check("float32_agrees_with_float64")

@@ -12,10 +12,10 @@ import torch
 from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close, fail
-from rnnspec.harness import check, resolve_torch, states, tensors
+from rnnspec.harness import assert_grads_close, check, reference_grads, resolve_torch, states, tensors
 from rnnspec.properties.blocks import mlp, tensor
 from rnnspec.reference_impls import np_connections, np_layers, torch_connections, torch_layers
-from rnnspec.spec import CELLS, LAYER_CAPABILITIES, cell_kind, layer_layout, parameter_count, tolerance
+from rnnspec.spec import CELLS, LAYER_CAPABILITIES, Tolerance, cell_kind, layer_layout, parameter_count, tolerance
 from rnnspec.strategies import block_cases, cell_cases, layer_cases, layer_configs
 
 ALL_CELLS = tuple(CELLS)
@@ -144,3 +144,47 @@ def test_connections_numpy_equals_torch(data):
     for name, (expected, got) in pairs.items():
         assert_close(got, expected, tol=tolerance("float64", num_layers=case.depth), what=f"{name}: torch vs numpy",
                      case=case)
+
+
+def _no_dropout_cases(**options):
+    caps = set(LAYER_CAPABILITIES) - {"dropout"}
+    return layer_cases(cells=ALL_CELLS, capabilities=caps, dtype=st.just("float64"), **options)
+
+
+@check("numpy_backward_matches_autograd")
+def test_numpy_backward_matches_autograd(data):
+    case = data.draw(_no_dropout_cases(), label="case")
+    params = case.params()
+    assert_grads_close(reference_grads(case, params, via="numpy"), reference_grads(case, params, via="torch"),
+                       tol=tolerance("float64", seq_len=case.seq_len, num_layers=case.config.num_layers, grad=True),
+                       case=case, label="numpy backward vs autograd through the torch reference")
+
+
+@check("numpy_backward_matches_finite_differences")
+def test_numpy_backward_matches_finite_differences(data):
+    configs = layer_configs(cells=ALL_CELLS, capabilities=set(LAYER_CAPABILITIES) - {"dropout"}, max_size=3)
+    case = data.draw(_no_dropout_cases(configs=configs, max_seq_len=3, max_batch=2), label="case")
+    params, x, hx = case.params(), case.input(), case.state()
+    grads = reference_grads(case, params, via="numpy")
+
+    def value(params, x, hx):
+        out, h = np_layers.rnn(case.config, params, x, hx, lengths=case.lengths)
+        return sum(float((t * case.loss_weights(t.shape, salt=k)).sum()) for k, t in enumerate((out, *states(h))))
+
+    rng = np.random.default_rng([case.seed, 13])
+    eps = 1e-6
+    for k in range(3):  # three random directions through every input at once
+        v_p = {n: rng.standard_normal(a.shape) for n, a in params.items()}
+        v_x = rng.standard_normal(x.shape)
+        v_h = tuple(rng.standard_normal(s.shape) for s in states(hx)) if hx is not None else ()
+
+        def moved(sign):
+            p = {n: a + sign * eps * v_p[n] for n, a in params.items()}
+            h = None if hx is None else tuple(s + sign * eps * v for s, v in zip(states(hx), v_h))
+            return value(p, x + sign * eps * v_x, h if h is None or len(h) == 2 else h[0])
+
+        numeric = (moved(+1) - moved(-1)) / (2 * eps)
+        analytic = float((grads.input * v_x).sum() + sum((g * v).sum() for g, v in zip(grads.states, v_h))
+                         + sum((grads.params[n] * v_p[n]).sum() for n in params))
+        assert_close(np.array(analytic), np.array(numeric), tol=Tolerance(rtol=1e-5, atol=1e-6),
+                     what=f"directional derivative {k}: numpy backward vs central differences", case=case)

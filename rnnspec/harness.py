@@ -15,7 +15,8 @@ from rnnspec.reference_impls import np_layers
 from rnnspec.spec import cell_kind, property_spec, suffix
 
 __all__ = ["check", "tensors", "LayerRun", "build", "call_layer", "run_layer", "reference_layer", "call_cell",
-           "states", "time_major", "from_time_major", "loss", "grad_of", "rename_layer", "assert_runs_close", "resolve_torch", "jacobian", "final_state_jacobian"]
+           "states", "time_major", "from_time_major", "loss", "grad_of", "rename_layer", "assert_runs_close", "resolve_torch", "jacobian", "final_state_jacobian", "GradSet",
+           "reference_grads", "assert_grads_close"]
 
 
 def check(property_id: str):
@@ -187,3 +188,38 @@ def final_state_jacobian(module, case, x: torch.Tensor, hx, *, state: int = 0) -
         return call_layer(module, case, x, given if len(given) == 2 else given[0]).states[state]
 
     return jacobian(fn, hx[state])
+
+
+class GradSet(NamedTuple):
+    input: np.ndarray  # d loss / d x
+    states: tuple  # d loss / d h0 (, d c0): empty when the case passes no state
+    params: dict  # name -> d loss / d parameter
+
+
+def reference_grads(case, params, *, via: str) -> GradSet:
+    """Gradients of ``loss(case, ·)`` by a reference: autograd through the torch reference
+    (``via="torch"``) or the hand-written numpy backward (``via="numpy"``)."""
+    from rnnspec.reference_impls import np_bptt, torch_layers
+
+    if via == "numpy":
+        out, h, tape = np_bptt.forward(case.config, params, case.input(), case.state(), lengths=case.lengths)
+        h = states(h)
+        weights = [case.loss_weights(tuple(t.shape), salt=k) for k, t in enumerate((out, *h))]
+        g = np_bptt.backward(tape, weights[0], tuple(weights[1:]) if len(h) == 2 else weights[1])
+        return GradSet(g.input, states(g.state) if case.with_state else (), g.params)
+    if via != "torch":
+        raise ValueError(f"via={via!r}; expected 'torch' or 'numpy'")
+    p, x, hx = (tensors(a, requires_grad=True) for a in (params, case.input(), case.state()))
+    lengths = None if case.lengths is None else torch.tensor(case.lengths)
+    out, h = torch_layers.rnn(case.config, p, x, hx, lengths=lengths)
+    loss(case, (out, *states(h))).backward()
+    return GradSet(x.grad.numpy(), tuple(s.grad.numpy() for s in states(hx)) if hx is not None else (),
+                   {name: t.grad.numpy() for name, t in p.items()})
+
+
+def assert_grads_close(got: GradSet, expected: GradSet, *, tol, case, label: str) -> None:
+    assert_close(got.input, expected.input, tol=tol, what=f"d loss/d input ({label})", case=case)
+    for name, g, e in zip(("h0", "c0"), got.states, expected.states):
+        assert_close(g, e, tol=tol, what=f"d loss/d {name} ({label})", case=case)
+    for name, g in got.params.items():
+        assert_close(g, expected.params[name], tol=tol, what=f"d loss/d {name} ({label})", case=case)

@@ -52,8 +52,8 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     _p("matches_reference", "semantics", "layer",
        "output and final states equal the numpy reference, for every cell kind and option"),
     _p("grads_match_reference", "semantics", "layer",
-       "gradients w.r.t. input, initial state and every parameter equal autograd through the torch reference",
-       requires=["grad"]),
+       "gradients w.r.t. input, initial state and every parameter equal autograd through the torch reference "
+       "and the hand-written numpy backward", requires=["grad"]),
     _p("float32_agrees_with_float64", "semantics", "layer",
        "float32 and float64 runs of the same case agree within the float32 tolerance", requires=["float64"]),
     _p("omitted_state_is_zeros", "semantics", "layer",
@@ -187,6 +187,11 @@ PROPERTIES: tuple[PropertySpec, ...] = (
        "the closed-form parameter count equals the layout's and torch's built-ins' count"),
     _p("gru_has_three_quarters_of_lstm_parameters", "gru", "reference",
        "at any sizes GRU has exactly 3/4 and a vanilla RNN 1/4 of an LSTM's parameters (lecture 7 section 4.2)"),
+    _p("numpy_backward_matches_autograd", "semantics", "reference",
+       "the hand-written numpy backward through time equals autograd through the torch reference, in float64, "
+       "for every cell kind and option"),
+    _p("numpy_backward_matches_finite_differences", "semantics", "reference",
+       "the numpy backward's directional derivatives equal central finite differences of the numpy forward"),
     _p("connections_numpy_equals_torch", "semantics", "reference",
        "the numpy and torch references of residual, dense, highway and stacked connections agree"),
 )

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from rnnspec.cases import random_params
-from rnnspec.reference_impls import np_layers, torch_cells, torch_clipping, torch_layers
+from rnnspec.reference_impls import np_bptt, np_layers, torch_cells, torch_clipping, torch_layers
 from rnnspec.spec import CellConfig, LayerConfig, cell_kind, cell_layout, layer_layout
 
 __all__ = ["Bench", "LayerCase", "CellCase", "ClipCase", "LAYER_CASES", "CELL_CASES", "CLIP_CASES", "ALL_CASES",
@@ -121,10 +121,16 @@ class LayerCase:
         rng = np.random.default_rng(1)
         x_np = rng.standard_normal((self.seq_len, self.batch, self.hidden)).astype("float32")
         if self.impl == "numpy_reference":
-            if grad:
-                raise NotImplementedError("the numpy reference has no hand-written backward yet")
             params = _params(layer_layout(c), hidden=self.hidden, device=dev, requires_grad=False, numpy=True)
-            return Bench(lambda: np_layers.rnn(c, params, x_np), self.flops(), dev)
+            if not grad:
+                return Bench(lambda: np_layers.rnn(c, params, x_np), self.flops(), dev)
+
+            def forward_backward():  # the loss is the sum of every output, as for torch
+                out, h, tape = np_bptt.forward(c, params, x_np)
+                ones = tuple(np.ones_like(s) for s in h) if isinstance(h, tuple) else np.ones_like(h)
+                return np_bptt.backward(tape, np.ones_like(out), ones)
+
+            return Bench(forward_backward, self.flops(), dev)
         x = torch.tensor(x_np, device=dev, requires_grad=grad)
         if self.impl == "native":
             module = _NATIVE_LAYER[self.cell](self.hidden, self.hidden, num_layers=self.num_layers,
@@ -163,7 +169,7 @@ class CellCase:
         x_np = np.random.default_rng(1).standard_normal((self.batch, self.hidden)).astype("float32")
         if self.impl == "numpy_reference":
             if grad:
-                raise NotImplementedError("the numpy reference has no hand-written backward yet")
+                raise NotImplementedError("numpy cells are benchmarked forward only (layers: forward and backward)")
             params = _params(cell_layout(c), hidden=self.hidden, device=dev, requires_grad=False, numpy=True)
             return Bench(lambda: np_layers.cell(c, params, x_np), self.flops(), dev)
         x = torch.tensor(x_np, device=dev, requires_grad=grad)
@@ -218,7 +224,7 @@ def _layer_cases() -> list[LayerCase]:
                         cases.append(LayerCase(cell, "native", mode, hidden, batch, device=dev))
                     if hidden < 1024 or mode == "forward":
                         cases.append(LayerCase(cell, "torch_reference", mode, hidden, 64, device=dev))
-                    if mode == "forward" and dev == "cpu":
+                    if dev == "cpu" and (mode == "forward" or hidden < 1024):
                         cases.append(LayerCase(cell, "numpy_reference", mode, hidden, 64))
                 for layers, bidir in ((2, False), (1, True)):
                     for impl in ("native", "torch_reference"):

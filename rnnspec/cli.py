@@ -32,7 +32,28 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--max-examples", type=int, help="override the profile's examples per property")
     verify.add_argument("--select", action="append", help="a property id or topic (repeatable)")
     verify.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
+    explain = sub.add_parser("explain", help="compute and draw the lecture's figures (PNG, tables, optional HTML)")
+    explain.add_argument("--out", required=True, help="folder for the figures")
+    explain.add_argument("--seed", type=int, default=0, help="seed of every weight and input (default 0)")
+    explain.add_argument("--format", choices=["png", "html"], default="png",
+                         help="png: figures only; html: also one self-contained page")
+    explain.add_argument("--hidden", type=int, default=32, help="hidden size of the recurrent cells")
+    explain.add_argument("--length", type=int, default=60, help="sequence length for the gradient-flow figure")
+    explain.add_argument("--depth", type=int, default=30, help="layers of the feed-forward stacks")
     return parser
+
+
+def _explain(args) -> int:
+    from pathlib import Path
+
+    from rnnspec.explain import explain
+
+    for name in ("hidden", "length", "depth"):
+        if getattr(args, name) < 2:
+            print(f"rnnspec explain: --{name}={getattr(args, name)} must be at least 2", file=sys.stderr)
+            return 2
+    explain(Path(args.out), seed=args.seed, fmt=args.format, hidden=args.hidden, length=args.length, depth=args.depth)
+    return 0
 
 
 def _spec(args) -> int:
@@ -75,7 +96,7 @@ def _verify(args) -> int:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    return {"spec": _spec, "verify": _verify}[args.command](args)
+    return {"spec": _spec, "verify": _verify, "explain": _explain}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -12,15 +12,15 @@ backward functions (``np_cells.*_step_backward``), direction by direction, layer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import numpy as np
 
 from rnnspec.spec import LayerConfig, cell_kind, suffix
 
-from .np_cells import BACKWARD_STEPS, STEPS
-from .np_layers import _initial_state, run_direction
+from . import np_layers
+from .np_cells import BACKWARD_STEPS
 from .params import direction_params
 
 __all__ = ["Tape", "Grads", "forward", "backward"]
@@ -28,14 +28,18 @@ __all__ = ["Tape", "Grads", "forward", "backward"]
 
 @dataclass
 class Tape:
+    """What ``np_layers.rnn`` records for the backward when given a tape."""
+
     config: LayerConfig
     params: Mapping[str, np.ndarray]
-    layer_inputs: list  # layer l's input, time-major (T, B, ·)
-    saved: dict  # (layer, direction) -> the steps' saved values, in the order they ran
-    state0: tuple  # initial states, each (L*D, B, ·)
-    lengths: np.ndarray | None
-    unbatched: bool
-    batch_first: bool
+    layer_inputs: list = field(default_factory=list)  # layer l's input, time-major (T, B, ·)
+    saved: dict = field(default_factory=dict)  # (layer, direction) -> the steps' saved values, in run order
+    state0: tuple = ()  # initial states, each (L*D, B, ·)
+    lengths: np.ndarray | None = None
+    unbatched: bool = False
+
+    def start(self, *, state0, lengths, unbatched) -> None:
+        self.state0, self.lengths, self.unbatched = state0, lengths, unbatched
 
 
 @dataclass
@@ -47,36 +51,9 @@ class Grads:
 
 def forward(config: LayerConfig, params: Mapping[str, np.ndarray], x: np.ndarray, hx=None, *, lengths=None):
     """``np_layers.rnn`` (without dropout) that also returns the Tape its backward needs."""
-    step = STEPS[config.cell]
-    unbatched = x.ndim == 2
-    if unbatched:
-        x = x[:, None]
-        hx = None if hx is None else tuple(s[:, None] for s in hx) if isinstance(hx, tuple) else hx[:, None]
-    elif config.batch_first:
-        x = x.transpose(1, 0, 2)
-    lengths = None if lengths is None else np.asarray(lengths)
-    state0 = _initial_state(config, hx, x.shape[1], x.dtype)
-    tape = Tape(config, params, [], {}, state0, lengths, unbatched, config.batch_first)
-    finals, layer_input = [], x
-    for layer in range(config.num_layers):
-        tape.layer_inputs.append(layer_input)
-        outputs = []
-        for d in range(config.num_directions):
-            k = layer * config.num_directions + d
-            saved = tape.saved[layer, d] = []
-            out, state = run_direction(step, layer_input, tuple(s[k] for s in state0),
-                                       direction_params(params, layer, d), reverse=d == 1, lengths=lengths,
-                                       tape=saved)
-            outputs.append(out)
-            finals.append(state)
-        layer_input = np.concatenate(outputs, axis=-1)
-    output = layer_input
-    h_n = tuple(np.stack(parts) for parts in zip(*finals))
-    if unbatched:
-        output, h_n = output[:, 0], tuple(s[:, 0] for s in h_n)
-    elif config.batch_first:
-        output = output.transpose(1, 0, 2)
-    return output, (h_n if cell_kind(config.cell).has_cell_state else h_n[0]), tape
+    tape = Tape(config, params)
+    output, h_n = np_layers.rnn(config, params, x, hx, lengths=lengths, tape=tape)
+    return output, h_n, tape
 
 
 def _direction_backward(step_backward, d_out, d_state, saved, x, p, *, reverse, lengths):
@@ -120,7 +97,7 @@ def backward(tape: Tape, d_output: np.ndarray, d_h=None) -> Grads:
     c, params = tape.config, tape.params
     has_c = cell_kind(c.cell).has_cell_state
     step_backward = BACKWARD_STEPS[c.cell]
-    d_out = d_output[:, None] if tape.unbatched else d_output.transpose(1, 0, 2) if tape.batch_first else d_output
+    d_out = d_output[:, None] if tape.unbatched else d_output.transpose(1, 0, 2) if c.batch_first else d_output
     if d_h is None:
         d_final = tuple(np.zeros_like(s) for s in tape.state0)
     else:
@@ -141,7 +118,7 @@ def backward(tape: Tape, d_output: np.ndarray, d_h=None) -> Grads:
             d_x += dx
             grads.update({name + suffix(layer, d): value for name, value in g.items()})
         d_out = d_x
-    d_input = d_out[:, 0] if tape.unbatched else d_out.transpose(1, 0, 2) if tape.batch_first else d_out
+    d_input = d_out[:, 0] if tape.unbatched else d_out.transpose(1, 0, 2) if c.batch_first else d_out
     d_states = tuple(np.stack(parts) for parts in zip(*d_state0))
     if tape.unbatched:
         d_states = tuple(s[:, 0] for s in d_states)

@@ -65,6 +65,7 @@ def rnn(
     *,
     lengths=None,
     dropout: Callable[[np.ndarray, int], np.ndarray] | None = None,
+    tape=None,
 ):
     """The forward of torch.nn.RNN / LSTM / GRU (or the gru_reset_before variant), in numpy.
 
@@ -76,6 +77,7 @@ def rnn(
             without the batch axis when x is unbatched.
         lengths: (B,) valid steps per row, for a variable-length batch, in any order.
         dropout: ``dropout(output, layer)`` applied to the output of each layer but the last.
+        tape: an ``np_bptt.Tape`` to fill with what the backward needs (without dropout).
     Returns:
         output (T, B, D*R) (laid out like x) and h_n (L*D, B, R), or (h_n, c_n) for LSTM.
     """
@@ -88,10 +90,14 @@ def rnn(
         x = x.transpose(1, 0, 2)
     lengths = None if lengths is None else np.asarray(lengths)
     state0 = _initial_state(config, hx, x.shape[1], x.dtype)
+    if tape is not None:
+        tape.start(state0=state0, lengths=lengths, unbatched=unbatched)
     finals = []
     layer_input = x
     for layer in range(config.num_layers):
         outputs = []
+        if tape is not None:
+            tape.layer_inputs.append(layer_input)
         for direction in range(config.num_directions):
             k = layer * config.num_directions + direction
             out, state = run_direction(
@@ -101,6 +107,7 @@ def rnn(
                 direction_params(params, layer, direction),
                 reverse=direction == 1,
                 lengths=lengths,
+                tape=None if tape is None else tape.saved.setdefault((layer, direction), []),
             )
             outputs.append(out)
             finals.append(state)

@@ -22,6 +22,12 @@ __all__ = ["ReferenceRNNBase", "RNN", "LSTM", "GRU", "GRUResetBefore", "Referenc
            "LSTMCell", "GRUCell", "GRUResetBeforeCell"]
 
 
+def _rnn_cell_kind(nonlinearity: str) -> str:
+    if nonlinearity not in ("tanh", "relu", "linear"):
+        raise ValueError(f"nonlinearity={nonlinearity!r}; expected 'tanh', 'relu' or 'linear'")
+    return f"rnn_{nonlinearity}"
+
+
 def _register(module: nn.Module, layout, hidden_size: int) -> None:
     k = 1.0 / math.sqrt(hidden_size)
     for name, shape in layout:
@@ -60,9 +66,7 @@ class RNN(ReferenceRNNBase):
     """torch.nn.RNN's API; nonlinearity may also be "linear" (the identity, rnn_linear)."""
 
     def __init__(self, *args, nonlinearity="tanh", **kwargs):
-        if nonlinearity not in ("tanh", "relu", "linear"):
-            raise ValueError(f"nonlinearity={nonlinearity!r}; expected 'tanh', 'relu' or 'linear'")
-        self.cell = f"rnn_{nonlinearity}"
+        self.cell = _rnn_cell_kind(nonlinearity)
         super().__init__(*args, **kwargs)
 
 
@@ -92,9 +96,7 @@ class ReferenceCellBase(nn.Module):
 
 class RNNCell(ReferenceCellBase):
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity={nonlinearity!r}; expected 'tanh' or 'relu'")
-        self.cell = f"rnn_{nonlinearity}"
+        self.cell = _rnn_cell_kind(nonlinearity)
         super().__init__(input_size, hidden_size, bias)
 
 

@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--max-examples", type=int, help="override the profile's examples per property")
     verify.add_argument("--select", action="append", help="a property id or topic (repeatable)")
     verify.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
+    verify.add_argument("--html", metavar="PATH", help="also write the report as one self-contained HTML page")
+    verify.add_argument("--xfails", metavar="FILE",
+                        help="known failures: one property id a line, '# reason' after it; unmatched entries warn")
+    verify.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds one call into the target may take before it counts as hung (default 60)")
     explain = sub.add_parser("explain", help="compute and draw the lecture's figures (PNG, tables, optional HTML)")
     explain.add_argument("--out", required=True, help="folder for the figures")
     explain.add_argument("--seed", type=int, default=0, help="seed of every weight and input (default 0)")
@@ -67,30 +72,41 @@ def _spec(args) -> int:
 
 
 def _verify(args) -> int:
-    from rnnspec.report import json_report, overall_status, summary, verdict_line, write_json
+    from rnnspec.report import html_report, json_report, overall_status, summary, verdict_line, write_json
     from rnnspec.targets import TargetError, load_target
-    from rnnspec.verifier import select_properties, verify
+    from rnnspec.verifier import read_xfails, select_properties, unmatched_xfails, verify
 
     if args.max_examples is not None and args.max_examples < 1:
         print(f"rnnspec verify: --max-examples={args.max_examples} must be at least 1", file=sys.stderr)
         return 2
+    if args.timeout <= 0:
+        print(f"rnnspec verify: --timeout={args.timeout} must be positive", file=sys.stderr)
+        return 2
     try:
         select_properties(args.select)
+        xfails = read_xfails(args.xfails) if args.xfails else {}
         cells = tuple(args.variant.split(",")) if args.variant else None
         target = load_target(args.target, like=args.like, cells=cells)
-    except (TargetError, ValueError) as e:
+    except (TargetError, ValueError, OSError) as e:
         print(f"rnnspec verify: {e}", file=sys.stderr)
         return 2
     what = f"cells {', '.join(target.cells)}" if target.cells else f"a {target.subject} function"
     print(f"rnnspec verify {target.cli_args()}: {what}; profile {args.profile}, seed {args.seed}", flush=True)
     verdicts = verify(target, seed=args.seed, profile=args.profile, max_examples=args.max_examples,
-                      select=args.select, on_verdict=lambda v: print(verdict_line(v), flush=True))
+                      select=args.select, xfails=xfails, timeout=args.timeout,
+                      on_verdict=lambda v: print(verdict_line(v), flush=True))
     if not verdicts:
         print("rnnspec verify: no property applies to this target with this --select", file=sys.stderr)
         return 2
+    for entry in unmatched_xfails(xfails, verdicts):
+        print(f"warning: xfails entry {entry!r} matches no property run on this target", file=sys.stderr)
     print(f"{target.name}: {overall_status(verdicts)} ({summary(verdicts)})")
+    report = json_report(target, verdicts, seed=args.seed, profile=args.profile)
     if args.json:
-        write_json(json_report(target, verdicts, seed=args.seed, profile=args.profile), args.json)
+        write_json(report, args.json)
+    if args.html:
+        with open(args.html, "w", encoding="utf-8") as f:
+            f.write(html_report(report))
     return 0 if overall_status(verdicts) == "passed" else 1
 
 

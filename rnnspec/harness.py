@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -14,7 +16,7 @@ from rnnspec.checks import assert_close, assert_shape, fail
 from rnnspec.reference_impls import np_layers
 from rnnspec.spec import cell_kind, property_spec, suffix
 
-__all__ = ["check", "tensors", "LayerRun", "build", "call_layer", "run_layer", "reference_layer", "call_cell",
+__all__ = ["TargetHung", "CALL_TIMEOUT", "call_target", "check", "tensors", "LayerRun", "build", "call_layer", "run_layer", "reference_layer", "call_cell",
            "states", "time_major", "from_time_major", "loss", "grad_of", "rename_layer", "assert_runs_close", "resolve_torch", "jacobian", "final_state_jacobian", "GradSet",
            "reference_grads", "assert_grads_close"]
 
@@ -30,6 +32,37 @@ def check(property_id: str):
         return wrapped
 
     return decorate
+
+
+class TargetHung(BaseException):
+    """A call into the target did not return in time. A BaseException, so that Hypothesis stops at
+    once instead of shrinking (which would call the hanging target again and again)."""
+
+
+CALL_TIMEOUT: contextvars.ContextVar[float | None] = contextvars.ContextVar("rnnspec_call_timeout", default=None)
+
+
+def call_target(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, within the per-call timeout the runner set (none by default)."""
+    timeout = CALL_TIMEOUT.get()
+    if timeout is None:
+        return fn(*args, **kwargs)
+    box = {}
+
+    def work():
+        try:
+            box["result"] = fn(*args, **kwargs)
+        except BaseException as e:  # handed to the caller's thread
+            box["error"] = e
+
+    worker = threading.Thread(target=work, daemon=True, name="rnnspec-target-call")
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise TargetHung(f"a call into the target did not return within {timeout:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 def tensors(obj, *, requires_grad: bool = False):
@@ -65,7 +98,7 @@ def call_layer(module, case, x: torch.Tensor, hx=None) -> LayerRun:
     c = case.config
     inp = x if case.lengths is None else pack_padded_sequence(x, list(case.lengths), batch_first=c.batch_first,
                                                               enforce_sorted=False)
-    result = module(inp, hx)
+    result = call_target(module, inp, hx)
     if not (isinstance(result, tuple) and len(result) == 2):
         fail(f"the layer returned {type(result).__name__}, expected a pair (output, h_n)", case=case)
     out, h = result
@@ -110,7 +143,7 @@ def reference_layer(case, params=None, *, x=None, hx=None, dropout=None) -> Laye
 def call_cell(module, case, x, hx=None) -> tuple:
     """Call a cell; check the structure and shape of what comes back; return the state tuple."""
     c = case.config
-    result = states(module(x, hx))
+    result = states(call_target(module, x, hx))
     has_c = cell_kind(c.cell).has_cell_state
     if len(result) != (2 if has_c else 1):
         fail(f"the cell returned {len(result)} tensors, expected {'(h, c)' if has_c else 'h'}", case=case)

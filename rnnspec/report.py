@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import platform
 from typing import TextIO
@@ -11,16 +12,18 @@ from rnnspec.spec.layout import layer_layout
 from rnnspec.spec.options import LAYER_CAPABILITIES
 from rnnspec.spec.tolerances import BASE_TOLERANCES
 
-__all__ = ["verdict_line", "summary", "overall_status", "json_report", "spec_dict", "print_spec", "write_json"]
+__all__ = ["verdict_line", "summary", "overall_status", "json_report", "html_report", "spec_dict", "print_spec",
+           "write_json"]
 
-_MARK = {"passed": "PASSED ", "failed": "FAILED ", "error": "ERROR  ", "skipped": "SKIPPED"}
+_MARK = {"passed": "PASSED ", "failed": "FAILED ", "error": "ERROR  ", "skipped": "SKIPPED", "xfailed": "XFAILED",
+         "xpassed": "XPASSED"}
 
 
 def verdict_line(v) -> str:
     line = f"{_MARK[v.status]} {v.id:<48} [{v.topic}] {v.seconds:5.1f}s"
-    if v.status == "skipped":
+    if v.status in ("skipped", "xpassed"):
         line += f"  ({v.message})"
-    elif v.status in ("failed", "error"):
+    elif v.status in ("failed", "error", "xfailed"):
         line += "\n" + "\n".join("    " + m for m in v.message.splitlines())
     return line
 
@@ -30,7 +33,8 @@ def overall_status(verdicts) -> str:
 
 
 def summary(verdicts) -> str:
-    counts = {s: sum(v.status == s for v in verdicts) for s in ("passed", "failed", "error", "skipped")}
+    counts = {s: sum(v.status == s for v in verdicts) for s in ("passed", "failed", "error", "skipped", "xfailed",
+                                                                "xpassed")}
     return ", ".join(f"{n} {s}" for s, n in counts.items() if n or s in ("passed", "failed"))
 
 
@@ -57,6 +61,36 @@ def json_report(target, verdicts, *, seed: int, profile: str) -> dict:
         "summary": summary(verdicts),
         "properties": [v.as_dict() for v in verdicts],
     }
+
+
+_COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e", "skipped": "#6e7781", "xfailed": "#9a6700",
+            "xpassed": "#9a6700"}
+
+
+def html_report(report: dict) -> str:
+    """One self-contained page from ``json_report``'s object. Everything that came from the target
+    (its name, messages, reprs) is escaped."""
+    e = html.escape
+    rows = []
+    for p in report["properties"]:
+        colour = _COLOURS.get(p["status"], "#000")
+        detail = f"<pre>{e(p['message'])}</pre>" if p["message"] else ""
+        rows.append(f"<tr><td><code>{e(p['id'])}</code></td><td>{e(p['topic'])}</td>"
+                    f"<td style='color:{colour};font-weight:bold'>{e(p['status'])}</td>"
+                    f"<td>{e(p['claim'])}{detail}</td><td>{p['seconds']:.1f}s</td></tr>")
+    versions = ", ".join(f"{e(k)} {e(str(v))}" for k, v in report["versions"].items())
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>rnnspec verify</title><style>"
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
+        "td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}"
+        "pre{white-space:pre-wrap;font-size:85%;background:#f6f8fa;padding:6px}</style></head><body>"
+        f"<h1>rnnspec verify {e(report['target'])}</h1>"
+        f"<p>like {e(str(report['like']))}; cells {e(', '.join(report['cells']) or '-')}; "
+        f"<b>{e(report['status'])}</b> ({e(report['summary'])}); profile {e(report['profile'])}, "
+        f"seed {report['seed']}</p><p>{versions}</p>"
+        "<table><tr><th>property</th><th>topic</th><th>status</th><th>claim and details</th><th>time</th></tr>"
+        + "".join(rows) + "</table></body></html>"
+    )
 
 
 def spec_dict() -> dict:

@@ -19,11 +19,13 @@ from hypothesis.reporting import with_reporter
 
 from rnnspec import profiles
 from rnnspec.checks import CONTEXT, PropertyFailure, RunContext
+from rnnspec.harness import CALL_TIMEOUT, TargetHung
 from rnnspec.spec import PROPERTIES, PropertySpec
 from rnnspec.targets import Target, TargetError, applicability
 
 
-__all__ = ["Verdict", "property_functions", "select_properties", "verify", "replay_command"]
+__all__ = ["Verdict", "property_functions", "select_properties", "verify", "replay_command", "read_xfails",
+           "unmatched_xfails"]
 
 
 @dataclass
@@ -31,7 +33,7 @@ class Verdict:
     id: str  # property id
     topic: str  # lecture topic
     claim: str  # what must hold
-    status: str  # "passed", "failed", "error" (the target could not be built or called) or "skipped"
+    status: str  # passed, failed, error (the target could not be built or called), skipped, xfailed, xpassed
     message: str  # why it failed or was skipped; empty when passed
     seconds: float  # wall time of this property
 
@@ -95,43 +97,79 @@ def _raised_inside_rnnspec(e: BaseException) -> bool:
     return bool(frames) and any(Path(frames[-1].filename).resolve().is_relative_to(d) for d in ours)
 
 
-def _run_one(fn, target, prop, *, replay) -> tuple[str, str]:
+def _run_one(fn, target, prop, *, replay) -> tuple[str, str, bool]:
+    """(status, message, whether the target hung)."""
     token = CONTEXT.set(RunContext(prop.id, replay))
     try:
         with with_reporter(lambda _message: None), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*not supported with oneDNN")  # torch's own notice
             fn(target=target)
-        return "passed", ""
+        return "passed", "", False
     except TargetError as e:
-        return "error", f"[{prop.id}] the target cannot be used as declared: {e}\n  replay: {replay}"
+        return "error", f"[{prop.id}] the target cannot be used as declared: {e}\n  replay: {replay}", False
+    except TargetHung as e:
+        return "error", f"[{prop.id}] the target hangs: {e}\n  replay: {replay}", True
     except (PropertyFailure, AssertionError) as e:
-        return "failed", _failure_message(e)
+        return "failed", _failure_message(e), False
     except Exception as e:  # reported, never re-raised
         who = "rnnspec itself (a bug in rnnspec: please report it)" if _raised_inside_rnnspec(e) else "the target"
-        return "failed", f"[{prop.id}] {who} raised {_failure_message(e)}\n  replay: {replay}"
+        return "failed", f"[{prop.id}] {who} raised {_failure_message(e)}\n  replay: {replay}", False
     finally:
         CONTEXT.reset(token)
 
 
 def verify(target: Target, *, seed: int = 0, profile: str = "default", max_examples: int | None = None,
-           select: Iterable[str] | None = None, on_verdict: Callable[[Verdict], None] | None = None) -> list[Verdict]:
-    """Every property that applies to ``target``, each to a Verdict (in spec order)."""
+           select: Iterable[str] | None = None, xfails: dict[str, str] | None = None, timeout: float | None = 60.0,
+           on_verdict: Callable[[Verdict], None] | None = None) -> list[Verdict]:
+    """Every property that applies to ``target``, each to a Verdict (in spec order).
+
+    ``xfails`` maps property ids to the reason they are known to fail: a failure is then
+    "xfailed", a pass "xpassed". ``timeout`` bounds each call into the target, in seconds; once a
+    call hangs, the remaining properties are skipped (each would hang too).
+    """
     profiles.settings_for(profile, max_examples=max_examples)  # validates both before anything runs
     functions = property_functions()
-    verdicts = []
-    for prop in select_properties(select):
-        applies, skip_reason = applicability(prop, target)
-        if not applies:
-            continue
-        start = time.perf_counter()
-        if skip_reason:
-            status, message = "skipped", skip_reason
-        else:
-            replay = replay_command(target, prop, seed=seed, profile=profile, max_examples=max_examples)
-            fn = profiles.prepare(functions[prop.id], profile=profile, max_examples=max_examples, seed=seed)
-            status, message = _run_one(fn, target, prop, replay=replay)
-        verdict = Verdict(prop.id, prop.topic, prop.claim, status, message, time.perf_counter() - start)
-        verdicts.append(verdict)
-        if on_verdict:
-            on_verdict(verdict)
+    verdicts, hung = [], False
+    timeout_token = CALL_TIMEOUT.set(timeout)
+    try:
+        for prop in select_properties(select):
+            applies, skip_reason = applicability(prop, target)
+            if not applies:
+                continue
+            start = time.perf_counter()
+            if skip_reason or hung:
+                status, message = "skipped", skip_reason or "the target hung on an earlier property"
+            else:
+                replay = replay_command(target, prop, seed=seed, profile=profile, max_examples=max_examples)
+                fn = profiles.prepare(functions[prop.id], profile=profile, max_examples=max_examples, seed=seed)
+                status, message, hung = _run_one(fn, target, prop, replay=replay)
+                if xfails and prop.id in xfails:
+                    known = f"known failure ({xfails[prop.id] or 'no reason given'})"
+                    status, message = ("xfailed", f"{known}\n{message}") if status in ("failed", "error") \
+                        else ("xpassed", f"{known}, but it passed: remove it from the xfails file")
+            verdict = Verdict(prop.id, prop.topic, prop.claim, status, message, time.perf_counter() - start)
+            verdicts.append(verdict)
+            if on_verdict:
+                on_verdict(verdict)
+    finally:
+        CALL_TIMEOUT.reset(timeout_token)
     return verdicts
+
+
+def read_xfails(path) -> dict[str, str]:
+    """An xfails file: one property id a line, optionally ``# reason``; blank lines and lines
+    starting with # are ignored. Returns id -> reason."""
+    entries = {}
+    for line in open(path, encoding="utf-8"):
+        text, _, reason = line.partition("#")
+        if text.strip():
+            entries[text.strip()] = reason.strip()
+        elif not line.strip().startswith("#") and line.strip():
+            raise ValueError(f"{path}: cannot read the line {line.strip()!r}")
+    return entries
+
+
+def unmatched_xfails(xfails: dict[str, str], verdicts: list[Verdict]) -> list[str]:
+    """Entries that name no property run (or skipped) on this target: likely typos or stale."""
+    seen = {v.id for v in verdicts}
+    return sorted(set(xfails) - seen)

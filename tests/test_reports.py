@@ -1,0 +1,74 @@
+"""Known failures, hanging targets and the HTML report, as a user of `rnnspec verify` meets them."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import torch
+
+from rnnspec.report import html_report, json_report
+from rnnspec.targets import TorchLikeTarget
+from rnnspec.verifier import verify
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class HangingLSTM(torch.nn.LSTM):
+    def forward(self, input, hx=None):
+        time.sleep(30)
+        return super().forward(input, hx)
+
+
+class ScriptLSTM(torch.nn.LSTM):
+    """A target whose failure message carries markup."""
+
+    def forward(self, input, hx=None):
+        raise RuntimeError("<script>alert('x')</script> & more")
+
+
+def test_a_hanging_target_is_an_error_and_the_rest_is_skipped():
+    start = time.perf_counter()
+    verdicts = verify(TorchLikeTarget(HangingLSTM, like="torch.nn.LSTM", name="hangs"), profile="quick",
+                      select=["matches_reference", "omitted_state_is_zeros"], timeout=0.5)
+    assert time.perf_counter() - start < 20
+    assert verdicts[0].status == "error" and "did not return within 0.5 s" in verdicts[0].message
+    assert verdicts[1].status == "skipped" and "hung on an earlier property" in verdicts[1].message
+
+
+def test_xfails_turn_known_failures_into_xfailed_and_passes_into_xpassed(tmp_path):
+    target = f"{HERE}/planted_defects.py:LSTMGatesSwapped"
+    xfails = tmp_path / "xfails.txt"
+    xfails.write_text("# known\nmatches_reference  # gates in f, i, g, o order\nparameter_layout\nno_such_property\n")
+    result = subprocess.run([sys.executable, "-m", "rnnspec", "verify", target, "--like", "torch.nn.LSTM",
+                             "--select", "matches_reference", "--select", "parameter_layout", "--profile", "quick",
+                             "--xfails", str(xfails), "--json", str(tmp_path / "r.json")],
+                            capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "XFAILED matches_reference" in result.stdout and "gates in f, i, g, o order" in result.stdout
+    assert "XPASSED parameter_layout" in result.stdout
+    assert "xfails entry 'no_such_property' matches no property" in result.stderr
+    statuses = {p["id"]: p["status"] for p in json.loads((tmp_path / "r.json").read_text())["properties"]}
+    assert statuses == {"matches_reference": "xfailed", "parameter_layout": "xpassed"}
+
+
+def test_html_report_is_self_contained_and_escapes_what_the_target_said():
+    target = TorchLikeTarget(ScriptLSTM, like="torch.nn.LSTM", name="<b>bold</b>")
+    verdicts = verify(target, profile="quick", select=["matches_reference"])
+    page = html_report(json_report(target, verdicts, seed=0, profile="quick"))
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert "<link" not in page and "src=" not in page  # nothing to fetch
+    assert "failed" in page and "matches_reference" in page
+
+
+def test_the_pytest_plugin_runs_a_users_target_with_xfails(tmp_path):
+    (tmp_path / "xfails.txt").write_text("matches_reference  # planted\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "rnnspec.properties", "-p", "no:cacheprovider", "-q",
+         "--rnnspec-target", f"{HERE}/planted_defects.py:LSTMGatesSwapped", "--rnnspec-like", "torch.nn.LSTM",
+         "--rnnspec-profile", "quick", "--rnnspec-xfails", str(tmp_path / "xfails.txt"), "-k", "matches_reference",
+         "-W", "ignore"],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "1 xfailed" in result.stdout, result.stdout[-2000:]

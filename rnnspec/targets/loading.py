@@ -38,9 +38,15 @@ DEFAULT_TARGETS: tuple[tuple[str, str | None, tuple[str, ...] | None], ...] = (
 
 
 def _import_file(path: Path):
+    """Import a file as Python runs a script: its folder first on the path, so its siblings import."""
     name = f"rnnspec_target_{abs(hash(str(path.resolve())))}"
     if name in sys.modules:
         return sys.modules[name]
+    if not path.is_file():
+        raise TargetError(f"no such file: {path}")
+    folder = str(path.resolve().parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise TargetError(f"cannot import {path}: not a Python file")

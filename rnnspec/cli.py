@@ -37,6 +37,14 @@ def _parser() -> argparse.ArgumentParser:
                         help="known failures: one property id a line, '# reason' after it; unmatched entries warn")
     verify.add_argument("--timeout", type=float, default=60.0,
                         help="seconds one call into the target may take before it counts as hung (default 60)")
+    matrix = sub.add_parser("matrix", help="every installed framework against every property")
+    matrix.add_argument("--json", metavar="PATH", help="write the matrix as JSON")
+    matrix.add_argument("--html", metavar="PATH", help="write the matrix as one self-contained HTML page")
+    matrix.add_argument("--profile", choices=sorted(PROFILES), default="default")
+    matrix.add_argument("--seed", type=int, default=0)
+    matrix.add_argument("--frameworks", nargs="+", help="only these (default: every one rnnspec knows)")
+    matrix.add_argument("--strict", action="store_true", help="exit 1 when any target has a discrepancy")
+
     explain = sub.add_parser("explain", help="compute and draw the lecture's figures (PNG, tables, optional HTML)")
     explain.add_argument("--out", required=True, help="folder for the figures")
     explain.add_argument("--seed", type=int, default=0, help="seed of every weight and input (default 0)")
@@ -46,6 +54,29 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--length", type=int, default=60, help="sequence length for the gradient-flow figure")
     explain.add_argument("--depth", type=int, default=30, help="layers of the feed-forward stacks")
     return parser
+
+
+def _matrix(args) -> int:
+    from rnnspec.matrix import FRAMEWORKS, matrix_html, run_matrix
+    from rnnspec.report import write_json
+
+    unknown = set(args.frameworks or ()) - set(FRAMEWORKS)
+    if unknown:
+        print(f"rnnspec matrix: --frameworks {sorted(unknown)} unknown; expected some of {sorted(FRAMEWORKS)}",
+              file=sys.stderr)
+        return 2
+    result = run_matrix(profile=args.profile, seed=args.seed, frameworks=args.frameworks,
+                        on_row=lambda r: print(f"{r['status'].upper():7} {r['target']}  ({r['summary']})", flush=True))
+    for framework, reason in result["not_installed"].items():
+        print(f"NOT INSTALLED {framework}: {reason}")
+    for sentence in result["discrepancies"]:
+        print(f"- {sentence}")
+    if args.json:
+        write_json(result, args.json)
+    if args.html:
+        with open(args.html, "w", encoding="utf-8") as f:
+            f.write(matrix_html(result))
+    return 1 if args.strict and result["discrepancies"] else 0
 
 
 def _explain(args) -> int:
@@ -112,7 +143,7 @@ def _verify(args) -> int:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    return {"spec": _spec, "verify": _verify, "explain": _explain}[args.command](args)
+    return {"spec": _spec, "verify": _verify, "explain": _explain, "matrix": _matrix}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,46 @@
+"""`rnnspec matrix`: rows for every installed framework, a sentence per discrepancy, missing
+frameworks listed rather than crashing, and an escaped HTML page."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rnnspec import matrix
+
+HAS_KERAS = importlib.util.find_spec("keras") is not None
+
+
+@pytest.mark.skipif(not HAS_KERAS, reason="keras is not installed (pip install rnnspec[keras]; .ci/run installs it)")
+def test_the_matrix_runs_keras_next_to_torch(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "rnnspec", "matrix", "--profile", "quick", "--frameworks", "torch",
+                             "keras", "--json", str(tmp_path / "m.json"), "--html", str(tmp_path / "m.html")],
+                            capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    data = json.loads((tmp_path / "m.json").read_text())
+    frameworks = {row["framework"] for row in data["rows"]}
+    assert frameworks == {"torch", "keras"}
+    gru = next(r for r in data["rows"] if r["target"].endswith("keras:GRUResetBefore"))
+    assert gru["cells"] == ["gru_reset_before"] and gru["properties"]["matches_reference"]["status"] == "passed"
+    assert "<table>" in (tmp_path / "m.html").read_text()
+
+
+def test_a_missing_framework_is_listed_not_fatal(monkeypatch):
+    monkeypatch.setattr(matrix, "FRAMEWORKS", {"nonexistent": ("no_such_framework_xyz", ("x:y",))})
+    result = matrix.run_matrix(profile="quick")
+    assert result["rows"] == [] and "ModuleNotFoundError" in result["not_installed"]["nonexistent"]
+
+
+def test_discrepancies_read_as_sentences_and_html_escapes_them():
+    from rnnspec.verifier import Verdict
+
+    v = Verdict("matches_reference", "semantics", "", "failed", "[matches_reference] output: <b>2</b> of 4 differ", 0.1)
+    sentence = matrix._sentence("my<lib>", v)
+    assert sentence.startswith("my<lib> does not satisfy matches_reference (output and final states equal")
+    page = matrix.matrix_html({"versions": {}, "profile": "quick", "seed": 0, "not_installed": {},
+                               "discrepancies": [sentence],
+                               "rows": [{"target": "my<lib>", "cells": ["lstm"], "properties": {
+                                   "matches_reference": {"status": "failed", "message": v.message}}}]})
+    assert "my&lt;lib&gt;" in page and "<b>2</b>" not in page

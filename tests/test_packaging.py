@@ -15,6 +15,9 @@ def test_wheel_adds_only_the_rnnspec_package(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names}
     assert top == {"rnnspec", next(t for t in top if t.endswith(".dist-info"))}, top
+    source = {str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "rnnspec").rglob("*.py")
+              if not p.is_symlink() and "reference_impls" not in p.parts and "properties" not in p.parts}
+    assert {s + ".py" for s in source} <= set(names), sorted({s + ".py" for s in source} - set(names))
     for module in (ROOT / "properties").glob("test_*.py"):
         assert f"rnnspec/properties/{module.name}" in names
     for module in ("np_cells", "np_layers", "torch_cells", "torch_layers", "torch_modules", "params"):

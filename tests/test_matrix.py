@@ -14,14 +14,14 @@ HAS_KERAS = importlib.util.find_spec("keras") is not None
 
 
 @pytest.mark.skipif(not HAS_KERAS, reason="keras is not installed (pip install rnnspec[keras]; .ci/run installs it)")
-def test_the_matrix_runs_keras_next_to_torch(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "rnnspec", "matrix", "--profile", "quick", "--frameworks", "torch",
-                             "keras", "--json", str(tmp_path / "m.json"), "--html", str(tmp_path / "m.html")],
+def test_the_matrix_runs_keras(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "rnnspec", "matrix", "--profile", "quick", "--frameworks", "keras",
+                             "--json", str(tmp_path / "m.json"), "--html", str(tmp_path / "m.html")],
                             capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     data = json.loads((tmp_path / "m.json").read_text())
     frameworks = {row["framework"] for row in data["rows"]}
-    assert frameworks == {"torch", "keras"}
+    assert frameworks == {"keras"} and len(data["rows"]) == 9
     gru = next(r for r in data["rows"] if r["target"].endswith("keras:GRUResetBefore"))
     assert gru["cells"] == ["gru_reset_before"] and gru["properties"]["matches_reference"]["status"] == "passed"
     assert "<table>" in (tmp_path / "m.html").read_text()

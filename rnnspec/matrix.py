@@ -11,7 +11,7 @@ import importlib
 import importlib.metadata
 from typing import Callable
 
-from rnnspec.report import _versions, overall_status, summary
+from rnnspec.report import library_versions, overall_status, summary
 from rnnspec.spec import property_spec
 
 __all__ = ["FRAMEWORKS", "run_matrix", "matrix_html"]
@@ -63,7 +63,7 @@ def run_matrix(*, profile: str = "default", seed: int = 0, frameworks=None,
             rows.append(row)
             if on_row:
                 on_row(row)
-    return {"versions": _versions(), "profile": profile, "seed": seed, "rows": rows,
+    return {"versions": library_versions(), "profile": profile, "seed": seed, "rows": rows,
             "not_installed": missing, "discrepancies": discrepancies}
 
 

@@ -12,8 +12,8 @@ from rnnspec.spec.layout import layer_layout
 from rnnspec.spec.options import LAYER_CAPABILITIES
 from rnnspec.spec.tolerances import BASE_TOLERANCES
 
-__all__ = ["verdict_line", "summary", "overall_status", "json_report", "html_report", "spec_dict", "print_spec",
-           "write_json"]
+__all__ = ["verdict_line", "summary", "overall_status", "library_versions", "json_report", "html_report",
+           "spec_dict", "print_spec", "write_json"]
 
 _MARK = {"passed": "PASSED ", "failed": "FAILED ", "error": "ERROR  ", "skipped": "SKIPPED", "xfailed": "XFAILED",
          "xpassed": "XPASSED"}
@@ -38,7 +38,7 @@ def summary(verdicts) -> str:
     return ", ".join(f"{n} {s}" for s, n in counts.items() if n or s in ("passed", "failed"))
 
 
-def _versions() -> dict:
+def library_versions() -> dict:
     import hypothesis
     import numpy
     import torch
@@ -57,7 +57,7 @@ def json_report(target, verdicts, *, seed: int, profile: str) -> dict:
         "status": overall_status(verdicts),
         "seed": seed,
         "profile": profile,
-        "versions": _versions(),
+        "versions": library_versions(),
         "summary": summary(verdicts),
         "properties": [v.as_dict() for v in verdicts],
     }

@@ -24,6 +24,8 @@ FRAMEWORKS: dict[str, tuple[str, tuple[str, ...]]] = {
         f"rnnspec.targets.adapters.keras:{name}" for name in (
             "SimpleRNN", "SimpleRNNReLU", "LSTM", "GRU", "GRUResetBefore", "SimpleRNNCell", "LSTMCell", "GRUCell",
             "GRUResetBeforeCell"))),
+    "onnxruntime": ("rnnspec.targets.adapters.onnxruntime", tuple(
+        f"rnnspec.targets.adapters.onnxruntime:{name}" for name in ("RNN", "LSTM", "GRU"))),
 }
 
 

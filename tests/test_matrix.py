@@ -27,6 +27,17 @@ def test_the_matrix_runs_keras(tmp_path):
     assert "<table>" in (tmp_path / "m.html").read_text()
 
 
+@pytest.mark.skipif(importlib.util.find_spec("onnxruntime") is None,
+                    reason="onnxruntime is not installed (pip install rnnspec[onnx])")
+def test_onnxruntime_runs_an_exported_lstm_stack():
+    from rnnspec.targets import load_target
+    from rnnspec.verifier import verify
+
+    verdicts = verify(load_target("rnnspec.targets.adapters.onnxruntime:LSTM"), profile="quick",
+                      select=["matches_reference", "packed_is_each_alone"])
+    assert [(v.id, v.status) for v in verdicts] == [("matches_reference", "passed"), ("packed_is_each_alone", "skipped")]
+
+
 def test_a_missing_framework_is_listed_not_fatal(monkeypatch):
     monkeypatch.setattr(matrix, "FRAMEWORKS", {"nonexistent": ("no_such_framework_xyz", ("x:y",))})
     result = matrix.run_matrix(profile="quick")

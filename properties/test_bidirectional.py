@@ -97,7 +97,7 @@ def test_bidirectional_sees_the_future(target, data):
     t = data.draw(st.integers(0, case.seq_len - 2), label="step t")
     before = time_major(run_layer(target, case).output, case)
     R = case.config.output_size
-    tol = tolerance(case.dtype, seq_len=case.seq_len, num_layers=case.config.num_layers)
+    tol = case.tolerance()
     seen = False
     for feature in range(case.config.input_size):
         after = time_major(run_layer(target, case, x=tensors(_perturbed_after(case, t, feature))).output, case)

@@ -16,14 +16,11 @@ from rnnspec.spec import tolerance
 from rnnspec.strategies import cell_cases, layer_cases
 
 
-def _layer_tol(case, *, grad=False, dtype=None):
-    return tolerance(dtype or case.dtype, seq_len=case.seq_len, num_layers=case.config.num_layers, grad=grad)
-
 
 @check("matches_reference")
 def test_matches_reference(target, data):
     case = data.draw(layer_cases(cells=target.cells, capabilities=target.capabilities), label="case")
-    assert_runs_close(run_layer(target, case), reference_layer(case), tol=_layer_tol(case), case=case)
+    assert_runs_close(run_layer(target, case), reference_layer(case), tol=case.tolerance(), case=case)
 
 
 @check("grads_match_reference")
@@ -40,7 +37,7 @@ def test_grads_match_reference(target, data):
         {name: grad_of(p, what=f"d loss/d {name}", case=case) for name, p in module.named_parameters()}
         if "parameters" in target.capabilities else {},
     )
-    tol = _layer_tol(case, grad=True)
+    tol = case.tolerance(grad=True)
     assert_grads_close(got, reference_grads(case, params, via="torch"), tol=tol, case=case,
                        label="target vs autograd through the torch reference")
     assert_grads_close(got, reference_grads(case, params, via="numpy"), tol=tol, case=case,
@@ -58,7 +55,7 @@ def test_float32_agrees_with_float64(target, data):
     hx = hx if hx is None or len(hx) == 2 else hx[0]
     got = run_layer(target, case)
     expected = run_layer(target, wide, params, x=tensors(case.input().astype(np.float64)), hx=tensors(hx))
-    assert_runs_close(got, expected, tol=_layer_tol(case), case=case, label="float32 vs float64 ")
+    assert_runs_close(got, expected, tol=case.tolerance(), case=case, label="float32 vs float64 ")
 
 
 @check("cell_matches_reference")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close
 from rnnspec.harness import assert_runs_close, check, reference_layer, run_layer
-from rnnspec.spec import Tolerance, tolerance
+from rnnspec.spec import Tolerance
 from rnnspec.strategies import layer_cases, layer_configs
 
 _OTHER_FORM = {"gru": "gru_reset_before", "gru_reset_before": "gru"}
@@ -26,7 +26,7 @@ def _gru_case(target, data, *, bias=None, **case_options):
 
 def _assert_forms_agree(target, case, params, label):
     other = case.replace(config=case.config.replace(cell=_OTHER_FORM[case.config.cell]))
-    tol = tolerance(case.dtype, seq_len=case.seq_len, num_layers=case.config.num_layers)
+    tol = case.tolerance()
     assert_runs_close(run_layer(target, case, params), reference_layer(other, params), tol=tol, case=case,
                       label=f"{label}: {case.config.cell} vs {other.config.cell} reference, ")
 

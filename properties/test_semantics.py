@@ -19,9 +19,6 @@ def _cases(target, **options):
     return layer_cases(cells=target.cells, capabilities=target.capabilities, **options)
 
 
-def _tol(case):
-    return tolerance(case.dtype, seq_len=case.seq_len, num_layers=case.config.num_layers)
-
 
 def _zeros_like_state(case):
     s = case.random_state()
@@ -33,7 +30,7 @@ def test_omitted_state_is_zeros(target, data):
     case = data.draw(_cases(target, with_state=st.just(False)), label="case")
     omitted = run_layer(target, case)
     zeros = run_layer(target, case, hx=tensors(_zeros_like_state(case)))
-    assert_runs_close(omitted, zeros, tol=_tol(case), case=case, label="hx=None vs zeros: ")
+    assert_runs_close(omitted, zeros, tol=case.tolerance(), case=case, label="hx=None vs zeros: ")
 
 
 @check("unbatched_is_batch_of_one")
@@ -43,9 +40,9 @@ def test_unbatched_is_batch_of_one(target, data):
     batched_case = case.replace(unbatched=False, batch=1)
     batched = run_layer(target, batched_case)
     axis = 0 if case.config.batch_first else 1
-    assert_close(single.output, batched.output.squeeze(axis), tol=_tol(case), what="unbatched output", case=case)
+    assert_close(single.output, batched.output.squeeze(axis), tol=case.tolerance(), what="unbatched output", case=case)
     for name, g, e in zip(("h_n", "c_n"), single.states, batched.states):
-        assert_close(g, e.squeeze(1), tol=_tol(case), what=f"unbatched {name}", case=case)
+        assert_close(g, e.squeeze(1), tol=case.tolerance(), what=f"unbatched {name}", case=case)
 
 
 @check("batch_first_is_transpose")
@@ -55,9 +52,9 @@ def test_batch_first_is_transpose(target, data):
     seq_case = case.replace(config=case.config.replace(batch_first=False))
     got = run_layer(target, case)
     expected = run_layer(target, seq_case)
-    assert_close(got.output, expected.output.transpose(0, 1), tol=_tol(case), what="batch_first output", case=case)
+    assert_close(got.output, expected.output.transpose(0, 1), tol=case.tolerance(), what="batch_first output", case=case)
     for name, g, e in zip(("h_n", "c_n"), got.states, expected.states):
-        assert_close(g, e, tol=_tol(case), what=f"batch_first {name}", case=case)
+        assert_close(g, e, tol=case.tolerance(), what=f"batch_first {name}", case=case)
 
 
 @check("rows_are_independent")
@@ -73,10 +70,10 @@ def test_rows_are_independent(target, data):
     got = run_layer(target, permuted, x=tensors(np.take(x, perm, axis=axis)), hx=tensors(hx_p))
     base = run_layer(target, case)
     index = torch.tensor(perm)
-    assert_close(got.output, base.output.index_select(axis, index), tol=_tol(case),
+    assert_close(got.output, base.output.index_select(axis, index), tol=case.tolerance(),
                  what=f"output of rows permuted by {perm}", case=case)
     for name, g, e in zip(("h_n", "c_n"), got.states, base.states):
-        assert_close(g, e.index_select(1, index), tol=_tol(case), what=f"{name} of rows permuted by {perm}", case=case)
+        assert_close(g, e.index_select(1, index), tol=case.tolerance(), what=f"{name} of rows permuted by {perm}", case=case)
 
 
 @check("stateless_between_calls")
@@ -87,7 +84,7 @@ def test_stateless_between_calls(target, data):
     first = call_layer(module, case, tensors(case.input()), tensors(case.state()))
     call_layer(module, other, tensors(other.input()), tensors(other.state()))
     again = call_layer(module, case, tensors(case.input()), tensors(case.state()))
-    assert_runs_close(again, first, tol=_tol(case), case=case, label="third call vs first: ")
+    assert_runs_close(again, first, tol=case.tolerance(), case=case, label="third call vs first: ")
 
 
 @check("inputs_not_mutated")
@@ -114,7 +111,7 @@ def test_packed_is_each_alone(target, data):
     hx = case.state()
     whole = call_layer(module, case, tensors(case.input()), tensors(hx))
     x_tm, out_tm = time_major(case.input(), case), time_major(whole.output, case)
-    tol = _tol(case)
+    tol = case.tolerance()
     for b, n in enumerate(case.lengths):
         alone = case.replace(batch=1, seq_len=n, lengths=None)
         x_b = x_tm[:n, b : b + 1]
@@ -137,7 +134,7 @@ def test_dropout_inactive_in_eval(target, data):
     case = data.draw(_cases(target, configs=configs), label="case")
     with_dropout = run_layer(target, case, training=False)
     without = run_layer(target, case.replace(config=case.config.replace(dropout=0.0)))
-    assert_runs_close(with_dropout, without, tol=_tol(case), case=case, label="eval with dropout vs none: ")
+    assert_runs_close(with_dropout, without, tol=case.tolerance(), case=case, label="eval with dropout vs none: ")
 
 
 @check("parameter_layout")

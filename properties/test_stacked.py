@@ -47,7 +47,7 @@ def test_dropout_one_silences_upper_inputs(target, data):
     case = _stacked_case(target, data, dropout=st.just(1.0))
     got = run_layer(target, case, training=True)
     expected = reference_layer(case, dropout=lambda y, layer: np.zeros_like(y))
-    tol = tolerance(case.dtype, seq_len=case.seq_len, num_layers=case.config.num_layers)
+    tol = case.tolerance()
     assert_runs_close(got, expected, tol=tol, case=case, label="training, dropout=1: ")
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rnnspec.spec import CellConfig, LayerConfig, cell_kind, cell_layout, layer_layout
+from rnnspec.spec import CellConfig, LayerConfig, cell_kind, cell_layout, layer_layout, tolerance
 
 __all__ = ["LayerCase", "CellCase", "ClipCase", "BlockCase", "random_params"]
 
@@ -64,6 +64,10 @@ class LayerCase:
         if cell_kind(c.cell).has_cell_state:
             return h0, rng.uniform(-1, 1, size=lead + (c.hidden_size,)).astype(self.dtype)
         return h0
+
+    def tolerance(self, *, grad: bool = False):
+        """The spec's tolerance for this case's dtype, length and depth."""
+        return tolerance(self.dtype, seq_len=self.seq_len, num_layers=self.config.num_layers, grad=grad)
 
     def loss_weights(self, shape, salt: int) -> np.ndarray:
         """Fixed random weights w for a scalar loss sum(w * y): every output element counts."""

@@ -1,0 +1,142 @@
+"""What the JAX adapters (Flax linen, Flax nnx, Equinox) share.
+
+A built JAX target holds the canonical parameters as torch leaf tensors and computes in JAX a
+pure function ``forward(params, x, state[, lengths])`` whose first step maps the canonical layout
+to the framework's own (transposes, gate blocks, folded biases: linear maps). Calls go through
+``jax.vjp``, so torch's autograd sees JAX's own derivatives: the gradient properties check the
+framework's autodiff, and the gradients of the canonical parameters are the framework's mapped
+back through that linear map.
+
+float64 needs JAX's x64 mode, which this module turns on; every array made here has an explicit
+dtype, so other JAX code in the process keeps its float32 arrays where it asks for them.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, NamedTuple
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask  # noqa: E402
+
+__all__ = ["to_jax", "to_torch", "Compiled", "compile_pure", "jax_call", "JaxLayer", "JaxCell", "split_gates", "masked"]
+
+
+def to_jax(t: torch.Tensor) -> jax.Array:
+    return jnp.asarray(t.detach().cpu().numpy())
+
+
+def to_torch(a) -> torch.Tensor:
+    return torch.from_numpy(np.array(a))
+
+
+class _Jax(torch.autograd.Function):
+    """A compiled JAX function as a torch autograd node; its backward is the compiled ``jax.vjp``."""
+
+    @staticmethod
+    def forward(ctx, compiled, *tensors):
+        ctx.compiled, ctx.arrays = compiled, tuple(to_jax(t) for t in tensors)
+        return tuple(to_torch(o) for o in compiled.forward(*ctx.arrays))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        cotangents = ctx.compiled.backward(ctx.arrays, tuple(to_jax(g) for g in grads))
+        return (None, *(to_torch(c) for c in cotangents))
+
+
+class Compiled(NamedTuple):
+    forward: Callable  # jit(fn)
+    backward: Callable  # jit((args, cotangents) -> the vjp of fn at args)
+
+
+def compile_pure(fn) -> Compiled:
+    """``fn(*arrays) -> tuple of arrays``, compiled forward and backward (each once per shape)."""
+    return Compiled(jax.jit(fn), jax.jit(lambda args, cotangents: jax.vjp(fn, *args)[1](cotangents)))
+
+
+def jax_call(compiled: Compiled, *tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The compiled function applied to torch tensors; differentiable by torch's autograd (through
+    ``jax.vjp``) when any input requires grad."""
+    if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
+        return _Jax.apply(compiled, *tensors)
+    return tuple(to_torch(o) for o in compiled.forward(*(to_jax(t) for t in tensors)))
+
+
+def split_gates(params: dict, tail: str, gates: int):
+    """(W_ih blocks, W_hh blocks, b_ih blocks, b_hh blocks) of one layer and direction, torch's gate
+    order; absent biases (bias=False) as zeros, which is what bias=False computes."""
+    w_ih, w_hh = params["weight_ih" + tail], params["weight_hh" + tail]
+    zeros = jnp.zeros(w_ih.shape[:1], w_ih.dtype)
+    b_ih, b_hh = params.get("bias_ih" + tail, zeros), params.get("bias_hh" + tail, zeros)
+    return tuple(jnp.split(a, gates) for a in (w_ih, w_hh, b_ih, b_hh))
+
+
+def masked(output, lengths):
+    """Output (B, T, F) with zeros past each row's length, as torch pads a PackedSequence."""
+    if lengths is None:
+        return output
+    return output * jnp.asarray(length_mask(lengths, output.shape[1]), output.dtype)[..., None]
+
+
+class _Built:
+    """Canonical parameters as torch leaves, and the JAX function that computes with them."""
+
+    def __init__(self, params, forward):
+        self.params = {name: p.detach().clone().requires_grad_(True) for name, p in params.items()}
+        self.forward = forward
+
+    def named_parameters(self):
+        return iter(self.params.items())
+
+    def parameters(self):
+        return iter(self.params.values())
+
+    def _call(self, x, state, *extra):
+        n_state = 0 if state is None else len(state)
+        extra = tuple(None if e is None else tuple(int(v) for v in e) for e in extra)  # hashable: static
+        compiled = _compiled(self.forward, tuple(self.params), n_state, extra)
+        return jax_call(compiled, x, *(state or ()), *self.params.values())
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(forward, names: tuple[str, ...], n_state: int, extra: tuple) -> Compiled:
+    """One compiled function per built configuration and static extras (the lengths): calls on a
+    shape seen before reuse its compilation."""
+
+    def fn(x, *rest):
+        state = tuple(rest[:n_state]) if n_state else None
+        outputs = forward(dict(zip(names, rest[n_state:])), x, state, *extra)
+        return outputs if isinstance(outputs, tuple) else (outputs,)
+
+    return compile_pure(fn)
+
+
+class JaxLayer(_Built):
+    """Called as torch.nn.LSTM is; ``forward(params, x (B, T, I), state or None, lengths or None)``
+    returns ``(output (B, T, D*H), *finals)`` with finals as torch orders them (h_n[, c_n])."""
+
+    def __init__(self, params, forward, *, batch_first: bool):
+        super().__init__(params, forward)
+        self.batch_first = batch_first
+
+    def __call__(self, input, hx=None):
+        def run(x, state, lengths):
+            output, *finals = self._call(x, state, lengths)
+            return output, tuple(finals)
+
+        return call_as_torch_layer(run, input, hx, batch_first=self.batch_first)
+
+
+class JaxCell(_Built):
+    """Called as torch.nn.LSTMCell is; ``forward(params, x (B, I), state or None)`` returns the new
+    state as torch orders it (h[, c])."""
+
+    def __call__(self, input, hx=None):
+        return call_as_torch_cell(self._call, input, hx)

@@ -1,0 +1,74 @@
+"""Equinox's recurrent cells (``eqx.nn.LSTMCell``, ``eqx.nn.GRUCell``) as rnnspec targets.
+``pip install rnnspec[jax]``.
+
+Weight mapping from the canonical (torch) layout: Equinox keeps torch's matrices and gate orders
+(LSTM i, f, g, o; GRU r, z, n) and folds the biases:
+    LSTMCell: weight_ih = W_ih, weight_hh = W_hh, bias = b_ih + b_hh
+    GRUCell:  weight_ih = W_ih, weight_hh = W_hh, bias = b_ih + [b_hr, b_hz, 0], bias_n = b_hn
+              (torch's form: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)))
+bias=False is built with ``use_bias=False``. Equinox cells take one example (no batch axis) and a
+state (h, c) for the LSTM; the adapter maps them over the batch with ``jax.vmap``, as an Equinox
+user does. Equinox has no layer type (a user writes ``jax.lax.scan`` over the cell), so only the
+cell properties apply.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from rnnspec.targets.adapters._jax import JaxCell
+from rnnspec.targets.base import Target
+
+__all__ = ["EquinoxCell", "LSTMCell", "GRUCell"]
+
+_CAPABILITIES = frozenset({"no_bias", "initial_state", "unbatched", "float64", "grad", "parameters"})
+
+
+def _with_params(cell, kind: str, p: dict):
+    """``cell`` with its arrays replaced by the mapped canonical parameters."""
+    where, values = (lambda c: (c.weight_ih, c.weight_hh)), (p["weight_ih"], p["weight_hh"])
+    if "bias_ih" in p:
+        b_ih, b_hh = p["bias_ih"], p["bias_hh"]
+        if kind == "lstm":
+            where, values = (lambda c: (c.weight_ih, c.weight_hh, c.bias)), (*values, b_ih + b_hh)
+        else:
+            H = b_ih.shape[0] // 3
+            bias = b_ih + jnp.concatenate([b_hh[: 2 * H], jnp.zeros((H,), b_hh.dtype)])
+            where, values = (lambda c: (c.weight_ih, c.weight_hh, c.bias, c.bias_n)), (*values, bias, b_hh[2 * H:])
+    return eqx.tree_at(where, cell, values)
+
+
+class EquinoxCell(Target):
+    subject = "cell"
+
+    def __init__(self, cell: str):
+        self.cells, self.capabilities, self.name = (cell,), _CAPABILITIES, f"rnnspec.targets.adapters.equinox[{cell}]"
+
+    def build(self, config, params, *, dtype, training=False):
+        return JaxCell(params, self._forward(config, str(dtype).removeprefix("torch.")))
+
+    @functools.lru_cache(maxsize=256)  # one function per config and dtype, so its compilations are reused
+    def _forward(self, config, dtype: str):
+        kind, H = config.cell, config.hidden_size
+        cls = {"lstm": eqx.nn.LSTMCell, "gru": eqx.nn.GRUCell}[kind]
+        template = cls(config.input_size, H, use_bias=config.bias, dtype=jnp.dtype(dtype), key=jax.random.key(0))
+
+        def forward(p, x, state):
+            cell = _with_params(template, kind, p)
+            if state is None:
+                zeros = jnp.zeros((x.shape[0], H), x.dtype)
+                state = (zeros, zeros) if kind == "lstm" else (zeros,)
+            new = jax.vmap(cell)(x, state if kind == "lstm" else state[0])  # Equinox's LSTM state is (h, c) too
+            return tuple(new) if kind == "lstm" else (new,)
+
+        return forward
+
+
+LSTMCell, GRUCell = EquinoxCell("lstm"), EquinoxCell("gru")
+for _attr, _target in list(globals().items()):
+    if isinstance(_target, Target):
+        _target.name = f"rnnspec.targets.adapters.equinox:{_attr}"

@@ -1,0 +1,61 @@
+"""The JAX adapters (Flax linen, Flax nnx, Equinox): faithful mappings pass, including gradients
+through jax.vjp; a wrong mapping is caught (so the adapter path can fail); nnx's GRU, which has no
+b_hn, is reported as differing from torch's GRU."""
+
+import importlib.util
+
+import pytest
+
+from rnnspec.verifier import verify
+
+pytestmark = pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in ("jax", "flax", "equinox")),
+    reason="jax, flax and equinox are not installed (pip install rnnspec[jax]; .ci/run installs them)")
+
+LAYER_CHECKS = ["matches_reference", "grads_match_reference", "packed_is_each_alone",
+                "bidirectional_is_forward_plus_flipped_reverse", "float32_agrees_with_float64"]
+CELL_CHECKS = ["cell_matches_reference", "cell_grads_match_reference", "cell_unbatched_is_batch_of_one"]
+
+
+def _statuses(target, select):
+    return {v.id: (v.status, v.message) for v in verify(target, profile="quick", select=select)}
+
+
+@pytest.mark.parametrize("name", ["flax_linen:GRU", "flax_nnx:OptimizedLSTM"])
+def test_faithful_layers_pass(name):
+    from rnnspec.targets import load_target
+
+    got = _statuses(load_target(f"rnnspec.targets.adapters.{name}"), LAYER_CHECKS)
+    assert {k: s for k, (s, _) in got.items()} == dict.fromkeys(LAYER_CHECKS, "passed"), got
+
+
+@pytest.mark.parametrize("name", ["flax_linen:LSTMCell", "flax_nnx:SimpleCell", "equinox:GRUCell", "equinox:LSTMCell"])
+def test_faithful_cells_pass(name):
+    from rnnspec.targets import load_target
+
+    got = _statuses(load_target(f"rnnspec.targets.adapters.{name}"), CELL_CHECKS)
+    assert {k: s for k, (s, _) in got.items()} == dict.fromkeys(CELL_CHECKS, "passed"), got
+
+
+def test_a_wrong_weight_mapping_is_caught(monkeypatch):
+    from rnnspec.targets.adapters import flax_linen
+
+    faithful = flax_linen.linen_params
+
+    def swapped(kind, params, tail):  # the r and z kernels exchanged: a plausible porting slip
+        mapped = faithful(kind, params, tail)
+        mapped["ir"]["kernel"], mapped["iz"]["kernel"] = mapped["iz"]["kernel"], mapped["ir"]["kernel"]
+        return mapped
+
+    monkeypatch.setattr(flax_linen, "linen_params", swapped)
+    got = _statuses(flax_linen.FlaxLinenLayer("gru"), ["matches_reference"])  # a fresh target: nothing cached
+    assert got["matches_reference"][0] == "failed" and "differ beyond the tolerance" in got["matches_reference"][1]
+
+
+def test_nnx_gru_lacks_b_hn_and_is_reported():
+    from rnnspec.targets.adapters import flax_nnx
+
+    got = _statuses(flax_nnx.GRUCell, ["cell_matches_reference"])
+    status, message = got["cell_matches_reference"]
+    assert status == "failed" and "h'" in message and "replay: rnnspec verify rnnspec.targets.adapters.flax_nnx:GRUCell" \
+        in message

@@ -1,0 +1,132 @@
+"""torch's recurrent modules through TorchScript tracing and ``torch.compile``, as rnnspec targets.
+No extra install. Weights are torch's own layout: the module is built and loaded as the plain
+torch target is, then compiled; its parameters stay the leaves gradients are read from.
+
+TorchScript (``torch.jit.script`` cannot compile nn.LSTM in torch 2.13: the scripted module has
+no forward; so ``torch.jit.trace``, as deployments do): each built module is traced once per call
+structure (state given or not, batched or not) on an example input of *other* sizes than the
+call's (one step longer, one row more), then called on the real input. So the properties check
+that the traced graph generalises to new shapes, which is how a traced module is used.
+PackedSequence inputs cannot be traced; those properties are skipped.
+
+``torch.compile`` (TorchDynamo + Inductor, torch's defaults): what a user gets from
+``torch.compile(model)``. Note that with torch's default ``torch._dynamo.config.allow_rnn=False``
+Dynamo does not trace into nn.RNN / LSTM / GRU and runs them eagerly; the cells are compiled by
+Inductor. ``CompiledUnrolled*`` set ``allow_rnn=True`` (Dynamo unrolls the layer into per-step
+operations) with the ``aot_eager`` backend: this checks Dynamo's RNN decomposition and AOTAutograd's
+gradients, at ~3 s of compilation per new shape on 2 cores, so it is left out of the matrix.
+Each built module starts from a reset Dynamo cache, so no example is silently run eagerly after
+Dynamo's recompile limit.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+
+from rnnspec.targets.base import Target
+from rnnspec.targets.torch_like import TorchLikeTarget
+
+__all__ = ["TracedTarget", "CompiledTarget", "TracedRNN", "TracedLSTM", "TracedGRU", "TracedRNNCell",
+           "TracedLSTMCell", "TracedGRUCell", "CompiledRNN", "CompiledLSTM", "CompiledGRU", "CompiledRNNCell",
+           "CompiledLSTMCell", "CompiledGRUCell", "CompiledUnrolledLSTM", "CompiledUnrolledGRU"]
+
+
+def _other_sizes(t: torch.Tensor, *, time_dim: int | None, batch_dim: int | None) -> torch.Tensor:
+    shape = list(t.shape)
+    if time_dim is not None:
+        shape[time_dim] += 1
+    if batch_dim is not None:
+        shape[batch_dim] += 1
+    return torch.randn(shape, dtype=t.dtype)
+
+
+class _Traced:
+    """A module called through ``torch.jit.trace`` of itself, traced per call structure."""
+
+    def __init__(self, module: torch.nn.Module, *, layer: bool, batch_first: bool):
+        self.module, self.layer, self.batch_first, self.traced = module, layer, batch_first, {}
+
+    def named_parameters(self):
+        return self.module.named_parameters()
+
+    def parameters(self):
+        return self.module.parameters()
+
+    def _example(self, input, state):
+        if self.layer:
+            batched = input.dim() == 3
+            time_dim, batch_dim = (1, 0) if batched and self.batch_first else (0, 1 if batched else None)
+            x = _other_sizes(input, time_dim=time_dim, batch_dim=batch_dim)
+            states = tuple(_other_sizes(s, time_dim=None, batch_dim=1 if batched else None) for s in state)
+        else:
+            batched = input.dim() == 2
+            x = _other_sizes(input, time_dim=None, batch_dim=0 if batched else None)
+            states = tuple(_other_sizes(s, time_dim=None, batch_dim=0 if batched else None) for s in state)
+        return x, states
+
+    def __call__(self, input, hx=None):
+        state = () if hx is None else (tuple(hx) if isinstance(hx, (tuple, list)) else (hx,))
+        key = (input.dim(), len(state))
+        if key not in self.traced:
+            x, states = self._example(input, state)
+            args = (x,) if not states else (x, states if len(states) == 2 else states[0])
+            with warnings.catch_warnings(), torch.no_grad():
+                warnings.simplefilter("ignore")  # trace's notes on training-mode modules and loops
+                self.traced[key] = torch.jit.trace(self.module, args, check_trace=False)
+        args = (input,) if not state else (input, state if len(state) == 2 else state[0])
+        return self.traced[key](*args)
+
+
+class TracedTarget(Target):
+    def __init__(self, like: str, name: str):
+        self.inner = TorchLikeTarget(getattr(torch.nn, like.rsplit(".", 1)[-1]), like=like)
+        self.subject, self.cells, self.name = self.inner.subject, self.inner.cells, name
+        self.capabilities = self.inner.capabilities - {"packed"}
+
+    def build(self, config, params, *, dtype, training=False):
+        module = self.inner.build(config, params, dtype=dtype, training=training)
+        return _Traced(module, layer=self.subject == "layer", batch_first=getattr(config, "batch_first", False))
+
+
+class _Compiled:
+    def __init__(self, module: torch.nn.Module, compiled, *, allow_rnn: bool):
+        self.module, self.compiled, self.allow_rnn = module, compiled, allow_rnn
+
+    def named_parameters(self):
+        return self.module.named_parameters()
+
+    def parameters(self):
+        return self.module.parameters()
+
+    def __call__(self, input, hx=None):
+        import torch._dynamo
+
+        # Dynamo's settings are per thread, and rnnspec may call from a worker thread (the timeout)
+        with torch._dynamo.config.patch(allow_rnn=self.allow_rnn):
+            return self.compiled(input, hx)
+
+
+class CompiledTarget(Target):
+    def __init__(self, like: str, name: str, *, backend: str = "inductor", allow_rnn: bool = False):
+        self.inner = TorchLikeTarget(getattr(torch.nn, like.rsplit(".", 1)[-1]), like=like)
+        self.subject, self.cells, self.capabilities = self.inner.subject, self.inner.cells, self.inner.capabilities
+        self.name, self.backend, self.allow_rnn = name, backend, allow_rnn
+
+    def build(self, config, params, *, dtype, training=False):
+        import torch._dynamo
+
+        module = self.inner.build(config, params, dtype=dtype, training=training)
+        torch._dynamo.reset()
+        return _Compiled(module, torch.compile(module, backend=self.backend), allow_rnn=self.allow_rnn)
+
+
+_M = "rnnspec.targets.adapters.torch_compile"
+TracedRNN, TracedLSTM, TracedGRU, TracedRNNCell, TracedLSTMCell, TracedGRUCell = (
+    TracedTarget(f"torch.nn.{n}", f"{_M}:Traced{n}") for n in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"))
+CompiledRNN, CompiledLSTM, CompiledGRU, CompiledRNNCell, CompiledLSTMCell, CompiledGRUCell = (
+    CompiledTarget(f"torch.nn.{n}", f"{_M}:Compiled{n}") for n in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"))
+CompiledUnrolledLSTM, CompiledUnrolledGRU = (
+    CompiledTarget(f"torch.nn.{n}", f"{_M}:CompiledUnrolled{n}", backend="aot_eager", allow_rnn=True)
+    for n in ("LSTM", "GRU"))

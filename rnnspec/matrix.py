@@ -1,7 +1,10 @@
 """``rnnspec matrix``: every installed framework's recurrent layers, cells and clipping functions
 against every property, one row per target, with each discrepancy explained in a sentence.
 
-A framework whose package is missing is listed as not installed, with the import error.
+Each framework runs in a process of its own (``python -m rnnspec.matrix FRAMEWORK``): Keras picks
+its backend once per process, JAX's float64 mode is process-wide, and a framework that crashes
+takes only its own rows. A framework whose package is missing is listed as not installed, with
+the import error.
 """
 
 from __future__ import annotations
@@ -9,24 +12,70 @@ from __future__ import annotations
 import html
 import importlib
 import importlib.metadata
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
 from typing import Callable
 
 from rnnspec.report import library_versions, overall_status, summary
 from rnnspec.spec import property_spec
 
-__all__ = ["FRAMEWORKS", "run_matrix", "matrix_html"]
+__all__ = ["Framework", "FRAMEWORKS", "select_frameworks", "run_matrix", "matrix_html"]
 
-# framework -> (module that must import, the targets it contributes)
-FRAMEWORKS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "torch": ("torch", ("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNNCell", "torch.nn.LSTMCell",
-                        "torch.nn.GRUCell", "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_")),
-    "keras": ("rnnspec.targets.adapters.keras", tuple(
-        f"rnnspec.targets.adapters.keras:{name}" for name in (
-            "SimpleRNN", "SimpleRNNReLU", "LSTM", "GRU", "GRUResetBefore", "SimpleRNNCell", "LSTMCell", "GRUCell",
-            "GRUResetBeforeCell"))),
-    "onnxruntime": ("rnnspec.targets.adapters.onnxruntime", tuple(
-        f"rnnspec.targets.adapters.onnxruntime:{name}" for name in ("RNN", "LSTM", "GRU"))),
+
+@dataclass(frozen=True)
+class Framework:
+    module: str  # must import: the framework and its adapter
+    package: str  # the distribution whose version the matrix reports
+    targets: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)  # set in the framework's process
+
+
+def _adapter(module: str, *names: str) -> tuple[str, ...]:
+    return tuple(f"rnnspec.targets.adapters.{module}:{name}" for name in names)
+
+
+_TORCH_NAMES = ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")
+_KERAS = _adapter("keras", "SimpleRNN", "SimpleRNNReLU", "LSTM", "GRU", "GRUResetBefore", "SimpleRNNCell", "LSTMCell",
+                  "GRUCell", "GRUResetBeforeCell")
+_FLAX = ("LSTM", "OptimizedLSTM", "GRU", "SimpleRNN", "SimpleRNNReLU", "LSTMCell", "OptimizedLSTMCell", "GRUCell",
+         "SimpleCell")
+
+FRAMEWORKS: dict[str, Framework] = {
+    "torch": Framework("torch", "torch", tuple(f"torch.nn.{n}" for n in _TORCH_NAMES) + (
+        "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_")),
+    "torchscript": Framework("rnnspec.targets.adapters.torch_compile", "torch",
+                             _adapter("torch_compile", *(f"Traced{n}" for n in _TORCH_NAMES))),
+    "torch.compile": Framework("rnnspec.targets.adapters.torch_compile", "torch",
+                               _adapter("torch_compile", *(f"Compiled{n}" for n in _TORCH_NAMES))),
+    "keras-torch": Framework("rnnspec.targets.adapters.keras", "keras", _KERAS, {"KERAS_BACKEND": "torch"}),
+    "keras-jax": Framework("rnnspec.targets.adapters.keras", "keras", _KERAS, {"KERAS_BACKEND": "jax"}),
+    "keras-tensorflow": Framework("rnnspec.targets.adapters.keras", "keras", _KERAS, {"KERAS_BACKEND": "tensorflow"}),
+    "flax.linen": Framework("rnnspec.targets.adapters.flax_linen", "flax", _adapter("flax_linen", *_FLAX)),
+    "flax.nnx": Framework("rnnspec.targets.adapters.flax_nnx", "flax", _adapter("flax_nnx", *_FLAX)),
+    "equinox": Framework("rnnspec.targets.adapters.equinox", "equinox", _adapter("equinox", "LSTMCell", "GRUCell")),
+    "onnxruntime": Framework("rnnspec.targets.adapters.onnxruntime", "onnxruntime",
+                             _adapter("onnxruntime", "RNN", "LSTM", "GRU")),
 }
+
+
+_MARKER = "rnnspec-matrix "  # starts the worker's lines; any other output is a library's own
+
+
+def select_frameworks(names) -> list[str]:
+    """Framework names for ``--frameworks``: exact names, or else a prefix before '-' or '.'
+    (``keras`` is every Keras backend, ``flax`` both Flax APIs). ValueError for a name that matches none."""
+    if not names:
+        return list(FRAMEWORKS)
+    chosen = []
+    for name in names:
+        matched = [name] if name in FRAMEWORKS else [f for f in FRAMEWORKS if f.split("-")[0].split(".")[0] == name]
+        if not matched:
+            raise ValueError(f"--frameworks {name!r} matches none of {sorted(FRAMEWORKS)}")
+        chosen += [f for f in matched if f not in chosen]
+    return chosen
 
 
 def _sentence(target: str, verdict) -> str:
@@ -36,35 +85,51 @@ def _sentence(target: str, verdict) -> str:
     return f"{target} does not satisfy {verdict.id} ({claim}): {first}"
 
 
-def run_matrix(*, profile: str = "default", seed: int = 0, frameworks=None,
-               on_row: Callable[[dict], None] | None = None) -> dict:
+def _run_framework(name: str, *, profile: str, seed: int):
+    """In the framework's own process: yields ``{"row": ...}`` per target or one ``{"not_installed": ...}``."""
     from rnnspec.targets import load_target
     from rnnspec.verifier import verify
 
+    framework = FRAMEWORKS[name]
+    try:
+        importlib.import_module(framework.module)
+    except Exception as e:  # not installed, or broken: a line saying so, not a crash
+        yield {"not_installed": f"{type(e).__name__}: {e}"}
+        return
+    try:
+        version = importlib.metadata.version(framework.package)
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    for spec in framework.targets:
+        target = load_target(spec)
+        verdicts = verify(target, profile=profile, seed=seed)
+        yield {"row": {"framework": name, "framework_version": version, "target": target.name,
+                       "cells": list(target.cells), "status": overall_status(verdicts), "summary": summary(verdicts),
+                       "properties": {v.id: {"status": v.status, "message": v.message} for v in verdicts}},
+               "discrepancies": [_sentence(target.name, v) for v in verdicts if v.status in ("failed", "error")]}
+
+
+def run_matrix(*, profile: str = "default", seed: int = 0, frameworks=None,
+               on_row: Callable[[dict], None] | None = None) -> dict:
     rows, missing, discrepancies = [], {}, []
-    for framework, (module, targets) in FRAMEWORKS.items():
-        if frameworks and framework not in frameworks:
-            continue
-        try:
-            imported = importlib.import_module(module)  # the framework and its adapter
-        except Exception as e:  # not installed, or broken: a row saying so, not a crash
-            missing[framework] = f"{type(e).__name__}: {e}"
-            continue
-        del imported
-        try:
-            version = importlib.metadata.version(framework)
-        except importlib.metadata.PackageNotFoundError:
-            version = None
-        for spec in targets:
-            target = load_target(spec)
-            verdicts = verify(target, profile=profile, seed=seed)
-            row = {"framework": framework, "framework_version": version, "target": target.name,
-                   "cells": list(target.cells), "status": overall_status(verdicts), "summary": summary(verdicts),
-                   "properties": {v.id: {"status": v.status, "message": v.message} for v in verdicts}}
-            discrepancies += [_sentence(target.name, v) for v in verdicts if v.status in ("failed", "error")]
-            rows.append(row)
-            if on_row:
-                on_row(row)
+    for name in select_frameworks(frameworks):
+        env = {**os.environ, **FRAMEWORKS[name].env}
+        command = [sys.executable, "-m", "rnnspec.matrix", name, "--profile", profile, "--seed", str(seed)]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as worker:
+            for line in worker.stdout:
+                if not line.startswith(_MARKER):  # a library's own printing
+                    continue
+                message = json.loads(line[len(_MARKER):])
+                if "not_installed" in message:
+                    missing[name] = message["not_installed"]
+                    continue
+                rows.append(message["row"])
+                discrepancies += message["discrepancies"]
+                if on_row:
+                    on_row(message["row"])
+            errors = worker.stderr.read()
+        if worker.returncode != 0:  # the framework crashed its process: said, and the others go on
+            missing[name] = f"its process exited with {worker.returncode}: {errors.strip()[-2000:]}"
     return {"versions": library_versions(), "profile": profile, "seed": seed, "rows": rows,
             "not_installed": missing, "discrepancies": discrepancies}
 
@@ -96,3 +161,20 @@ def matrix_html(matrix: dict) -> str:
             f"<p>profile {e(matrix['profile'])}, seed {matrix['seed']}; {versions}</p>"
             f"<table><tr><th>target</th>{head}</tr>{''.join(body)}</table>"
             f"<h2>Discrepancies</h2><ul>{notes}</ul><h2>Not installed</h2><ul>{missing}</ul></body></html>")
+
+
+def _worker(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m rnnspec.matrix", description="one framework's rows, as JSON lines")
+    parser.add_argument("framework", choices=sorted(FRAMEWORKS))
+    parser.add_argument("--profile", default="default")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    for message in _run_framework(args.framework, profile=args.profile, seed=args.seed):
+        print(_MARKER + json.dumps(message), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_worker())

@@ -15,13 +15,13 @@ HAS_KERAS = importlib.util.find_spec("keras") is not None
 
 @pytest.mark.skipif(not HAS_KERAS, reason="keras is not installed (pip install rnnspec[keras]; .ci/run installs it)")
 def test_the_matrix_runs_keras(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "rnnspec", "matrix", "--profile", "quick", "--frameworks", "keras",
+    result = subprocess.run([sys.executable, "-m", "rnnspec", "matrix", "--profile", "quick", "--frameworks", "keras-torch",
                              "--json", str(tmp_path / "m.json"), "--html", str(tmp_path / "m.html")],
                             capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     data = json.loads((tmp_path / "m.json").read_text())
     frameworks = {row["framework"] for row in data["rows"]}
-    assert frameworks == {"keras"} and len(data["rows"]) == 9
+    assert frameworks == {"keras-torch"} and len(data["rows"]) == 9
     gru = next(r for r in data["rows"] if r["target"].endswith("keras:GRUResetBefore"))
     assert gru["cells"] == ["gru_reset_before"] and gru["properties"]["matches_reference"]["status"] == "passed"
     assert "<table>" in (tmp_path / "m.html").read_text()
@@ -39,9 +39,23 @@ def test_onnxruntime_runs_an_exported_lstm_stack():
 
 
 def test_a_missing_framework_is_listed_not_fatal(monkeypatch):
-    monkeypatch.setattr(matrix, "FRAMEWORKS", {"nonexistent": ("no_such_framework_xyz", ("x:y",))})
+    monkeypatch.setattr(matrix, "FRAMEWORKS", {"nonexistent": matrix.Framework("no_such_framework_xyz", "x", ("x:y",))})
+    messages = list(matrix._run_framework("nonexistent", profile="quick", seed=0))
+    assert len(messages) == 1 and "ModuleNotFoundError" in messages[0]["not_installed"]
+
+
+def test_a_crashing_framework_process_is_listed_and_the_rest_go_on(monkeypatch):
+    # the worker process does not know this name, so it exits with an error: listed, not raised
+    monkeypatch.setattr(matrix, "FRAMEWORKS", {"ghost": matrix.Framework("torch", "torch", ())})
     result = matrix.run_matrix(profile="quick")
-    assert result["rows"] == [] and "ModuleNotFoundError" in result["not_installed"]["nonexistent"]
+    assert result["rows"] == [] and "exited with 2" in result["not_installed"]["ghost"]
+
+
+def test_framework_prefixes_select_every_backend():
+    assert matrix.select_frameworks(["keras"]) == ["keras-torch", "keras-jax", "keras-tensorflow"]
+    assert matrix.select_frameworks(["flax", "torch"]) == ["flax.linen", "flax.nnx", "torch"]
+    with pytest.raises(ValueError, match="matches none"):
+        matrix.select_frameworks(["tensorflow"])
 
 
 def test_discrepancies_read_as_sentences_and_html_escapes_them():

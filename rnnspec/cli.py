@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="examples per property: " + ", ".join(f"{k} {v}" for k, v in PROFILES.items()))
     verify.add_argument("--max-examples", type=int, help="override the profile's examples per property")
     verify.add_argument("--select", action="append", help="a property id or topic (repeatable)")
+    verify.add_argument("--dtype", choices=["float32", "float64"],
+                        help="draw only this dtype (default: every dtype the target claims)")
     verify.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     verify.add_argument("--html", metavar="PATH", help="also write the report as one self-contained HTML page")
     verify.add_argument("--xfails", metavar="FILE",
@@ -106,7 +108,7 @@ def _spec(args) -> int:
 def _verify(args) -> int:
     from rnnspec.report import html_report, json_report, overall_status, summary, verdict_line, write_json
     from rnnspec.targets import TargetError, load_target
-    from rnnspec.verifier import read_xfails, select_properties, unmatched_xfails, verify
+    from rnnspec.verifier import check_dtype, read_xfails, select_properties, unmatched_xfails, verify
 
     if args.max_examples is not None and args.max_examples < 1:
         print(f"rnnspec verify: --max-examples={args.max_examples} must be at least 1", file=sys.stderr)
@@ -119,13 +121,15 @@ def _verify(args) -> int:
         xfails = read_xfails(args.xfails) if args.xfails else {}
         cells = tuple(args.variant.split(",")) if args.variant else None
         target = load_target(args.target, like=args.like, cells=cells)
+        check_dtype(target, args.dtype)
     except (TargetError, ValueError, OSError) as e:
         print(f"rnnspec verify: {e}", file=sys.stderr)
         return 2
     what = f"cells {', '.join(target.cells)}" if target.cells else f"a {target.subject} function"
-    print(f"rnnspec verify {target.cli_args()}: {what}; profile {args.profile}, seed {args.seed}", flush=True)
+    dtypes = f", {args.dtype} only" if args.dtype else ""
+    print(f"rnnspec verify {target.cli_args()}: {what}; profile {args.profile}, seed {args.seed}{dtypes}", flush=True)
     verdicts = verify(target, seed=args.seed, profile=args.profile, max_examples=args.max_examples,
-                      select=args.select, xfails=xfails, timeout=args.timeout,
+                      select=args.select, xfails=xfails, timeout=args.timeout, dtype=args.dtype,
                       on_verdict=lambda v: print(verdict_line(v), flush=True))
     if not verdicts:
         print("rnnspec verify: no property applies to this target with this --select", file=sys.stderr)
@@ -133,7 +137,7 @@ def _verify(args) -> int:
     for entry in unmatched_xfails(xfails, verdicts):
         print(f"warning: xfails entry {entry!r} matches no property run on this target", file=sys.stderr)
     print(f"{target.name}: {overall_status(verdicts)} ({summary(verdicts)})")
-    report = json_report(target, verdicts, seed=args.seed, profile=args.profile)
+    report = json_report(target, verdicts, seed=args.seed, profile=args.profile, dtype=args.dtype)
     if args.json:
         write_json(report, args.json)
     if args.html:

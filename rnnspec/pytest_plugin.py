@@ -4,6 +4,10 @@ Each property's ``target`` argument is parametrized with the selected targets: t
 ``--rnnspec-target`` (with ``--rnnspec-like``/``--rnnspec-variant``), or torch's built-ins by
 default. A property that needs a capability the target lacks is skipped with the reason.
 Imports of torch and the properties happen only when a property is collected.
+
+``--rnnspec-json`` and ``--rnnspec-html`` write the same reports as ``rnnspec verify`` (one per
+target). They work under pytest-xdist (``-n 2``): each worker attaches the property's verdict to
+its test report, and the controlling process, which sees every report, writes the files.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ def pytest_addoption(parser):
     group.addoption("--rnnspec-xfails", default=None, help="known failures: one property id a line, '# reason' after")
     group.addoption("--rnnspec-timeout", type=float, default=None,
                     help="seconds one call into the target may take before it counts as hung (default: no limit)")
+    group.addoption("--rnnspec-dtype", choices=["float32", "float64"], default=None,
+                    help="draw only this dtype (default: every dtype the target claims)")
+    group.addoption("--rnnspec-json", metavar="PATH", default=None, help="write the verdicts as JSON (as rnnspec verify)")
+    group.addoption("--rnnspec-html", metavar="PATH", default=None, help="write the verdicts as one HTML page")
 
 
 def _xfails(config) -> dict:
@@ -50,7 +58,17 @@ def _targets(config) -> list:
         variant = config.getoption("--rnnspec-variant")
         cells = tuple(variant.split(",")) if variant else None
         like = config.getoption("--rnnspec-like")
-        config.stash[_TARGETS_KEY] = [load_target(n, like=like, cells=cells) for n in names] or default_targets()
+        targets = [load_target(n, like=like, cells=cells) for n in names] or default_targets()
+        dtype = config.getoption("--rnnspec-dtype")
+        if dtype:
+            from rnnspec.verifier import check_dtype
+
+            for target in targets if names else []:
+                try:
+                    check_dtype(target, dtype)
+                except ValueError as e:
+                    raise pytest.UsageError(str(e)) from e
+        config.stash[_TARGETS_KEY] = targets
     return config.stash[_TARGETS_KEY]
 
 
@@ -59,10 +77,12 @@ def pytest_generate_tests(metafunc):
     if spec is None or "target" not in metafunc.fixturenames:
         return
     from rnnspec.targets import applicability
+    from rnnspec.verifier import dtype_skip
 
     params = []
     for target in _targets(metafunc.config):
         applies, reason = applicability(spec, target)
+        reason = reason or dtype_skip(spec, metafunc.config.getoption("--rnnspec-dtype"))
         if applies:
             marks = [pytest.mark.skip(reason=reason)] if reason else []
             known = _xfails(metafunc.config)
@@ -84,19 +104,94 @@ def pytest_runtest_call(item):
     from rnnspec.verifier import replay_command
 
     seed, profile = item.config.getoption("--rnnspec-seed"), _profile(item.config)
-    max_examples = item.config.getoption("--rnnspec-max-examples")
+    max_examples, dtype = item.config.getoption("--rnnspec-max-examples"), item.config.getoption("--rnnspec-dtype")
     profiles.prepare(fn, profile=profile, max_examples=max_examples, seed=seed)
     target = getattr(item, "callspec", None) and item.callspec.params.get("target")
     if target is not None:
-        replay = replay_command(target, spec, seed=seed, profile=profile, max_examples=max_examples)
+        replay = replay_command(target, spec, seed=seed, profile=profile, max_examples=max_examples, dtype=dtype)
     else:
         replay = f"pytest --pyargs rnnspec.properties -k {item.name} --rnnspec-seed {seed} --rnnspec-profile {profile}"
     from rnnspec.harness import CALL_TIMEOUT
+    from rnnspec.strategies import DTYPES
 
     token = CONTEXT.set(RunContext(spec.id, replay))
     timeout_token = CALL_TIMEOUT.set(item.config.getoption("--rnnspec-timeout"))
+    dtype_token = DTYPES.set((dtype,) if dtype else DTYPES.get())
     try:
         yield
     finally:
+        DTYPES.reset(dtype_token)
         CALL_TIMEOUT.reset(timeout_token)
         CONTEXT.reset(token)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach the property's verdict data to the test report (plain data, so xdist carries it)."""
+    outcome = yield
+    spec = getattr(getattr(item, "obj", None), "_rnnspec_property", None)
+    target = spec and getattr(item, "callspec", None) and item.callspec.params.get("target")
+    if not hasattr(target, "cells"):  # not a property, or one with no target to apply to (NOTSET)
+        return
+    report = outcome.get_result()
+    message = ""
+    if call.excinfo is not None and not report.skipped:
+        from rnnspec.checks import PropertyFailure
+
+        error = call.excinfo.value
+        message = str(error) if isinstance(error, PropertyFailure) else report.longreprtext[-4000:]
+    elif report.skipped and isinstance(report.longrepr, tuple):
+        message = report.longrepr[2].removeprefix("Skipped: ")
+    report.user_properties.append(("rnnspec", {
+        "id": spec.id, "topic": spec.topic, "claim": spec.claim, "target": target.name,
+        "like": getattr(target, "like", None), "cells": list(target.cells), "message": message,
+        "seconds": call.duration}))
+
+
+def _status(report) -> str | None:
+    """The verdict a test report gives, or None for a phase that gives none."""
+    xfail = hasattr(report, "wasxfail")
+    if report.when == "setup":
+        return "skipped" if report.skipped else ("error" if report.failed else None)
+    if report.when == "call":
+        if report.skipped:
+            return "xfailed" if xfail else "skipped"
+        return "xpassed" if xfail and report.passed else ("failed" if report.failed else "passed")
+    return None
+
+
+def pytest_runtest_logreport(report):
+    data = dict(report.user_properties).get("rnnspec")
+    status = data and _status(report)
+    if status:
+        _REPORTS.append({**data, "status": status})
+
+
+_REPORTS: list[dict] = []  # the verdicts this process saw (the controller's, under xdist)
+
+
+def pytest_sessionfinish(session):
+    config = session.config
+    json_path, html_path = config.getoption("--rnnspec-json"), config.getoption("--rnnspec-html")
+    if hasattr(config, "workerinput") or not (json_path or html_path):
+        return  # an xdist worker: the controller writes the reports
+    from types import SimpleNamespace
+
+    from rnnspec.report import html_report, json_report, write_json
+    from rnnspec.spec import PROPERTIES
+    from rnnspec.verifier import Verdict
+
+    order = {p.id: k for k, p in enumerate(PROPERTIES)}  # spec order, as rnnspec verify reports
+    _REPORTS.sort(key=lambda r: order[r["id"]])
+    reports = []
+    for name in dict.fromkeys(r["target"] for r in _REPORTS):
+        mine = [r for r in _REPORTS if r["target"] == name]
+        target = SimpleNamespace(name=name, like=mine[0]["like"], cells=mine[0]["cells"])
+        verdicts = [Verdict(r["id"], r["topic"], r["claim"], r["status"], r["message"], r["seconds"]) for r in mine]
+        reports.append(json_report(target, verdicts, seed=config.getoption("--rnnspec-seed"), profile=_profile(config),
+                                   dtype=config.getoption("--rnnspec-dtype")))
+    if json_path:
+        write_json(reports[0] if len(reports) == 1 else {"targets": reports}, json_path)
+    if html_path:
+        with open(html_path, "w", encoding="utf-8") as f:
+            f.write(html_report(*reports))

@@ -49,7 +49,7 @@ def library_versions() -> dict:
             "numpy": numpy.__version__, "hypothesis": hypothesis.__version__}
 
 
-def json_report(target, verdicts, *, seed: int, profile: str) -> dict:
+def json_report(target, verdicts, *, seed: int, profile: str, dtype: str | None = None) -> dict:
     return {
         "target": target.name,
         "like": getattr(target, "like", None),
@@ -57,6 +57,7 @@ def json_report(target, verdicts, *, seed: int, profile: str) -> dict:
         "status": overall_status(verdicts),
         "seed": seed,
         "profile": profile,
+        "dtype": dtype or "all",
         "versions": library_versions(),
         "summary": summary(verdicts),
         "properties": [v.as_dict() for v in verdicts],
@@ -67,9 +68,20 @@ _COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e", "skipp
             "xpassed": "#9a6700"}
 
 
-def html_report(report: dict) -> str:
-    """One self-contained page from ``json_report``'s object. Everything that came from the target
-    (its name, messages, reprs) is escaped."""
+def html_report(*reports: dict) -> str:
+    """One self-contained page from ``json_report``'s objects (one section per target). Everything
+    that came from a target (its name, messages, reprs) is escaped."""
+    title = "rnnspec verify " + ", ".join(r["target"] for r in reports)
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>"
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
+        "td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}"
+        "pre{white-space:pre-wrap;font-size:85%;background:#f6f8fa;padding:6px}</style></head><body>"
+        + "".join(_html_section(r) for r in reports) + "</body></html>"
+    )
+
+
+def _html_section(report: dict) -> str:
     e = html.escape
     rows = []
     for p in report["properties"]:
@@ -80,16 +92,12 @@ def html_report(report: dict) -> str:
                     f"<td>{e(p['claim'])}{detail}</td><td>{p['seconds']:.1f}s</td></tr>")
     versions = ", ".join(f"{e(k)} {e(str(v))}" for k, v in report["versions"].items())
     return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>rnnspec verify</title><style>"
-        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
-        "td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}"
-        "pre{white-space:pre-wrap;font-size:85%;background:#f6f8fa;padding:6px}</style></head><body>"
         f"<h1>rnnspec verify {e(report['target'])}</h1>"
         f"<p>like {e(str(report['like']))}; cells {e(', '.join(report['cells']) or '-')}; "
         f"<b>{e(report['status'])}</b> ({e(report['summary'])}); profile {e(report['profile'])}, "
-        f"seed {report['seed']}</p><p>{versions}</p>"
+        f"seed {report['seed']}, dtypes {e(report.get('dtype', 'all'))}</p><p>{versions}</p>"
         "<table><tr><th>property</th><th>topic</th><th>status</th><th>claim and details</th><th>time</th></tr>"
-        + "".join(rows) + "</table></body></html>"
+        + "".join(rows) + "</table>"
     )
 
 

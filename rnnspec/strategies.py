@@ -6,6 +6,7 @@ Plural nouns, bounded by ``min_*``/``max_*``, every option keyword-only. Options
 
 from __future__ import annotations
 
+import contextvars
 from typing import Collection, Sequence
 
 from hypothesis import strategies as st
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from rnnspec.cases import BlockCase, CellCase, ClipCase, LayerCase
 from rnnspec.spec import CellConfig, LayerConfig, cell_kind
 
-__all__ = ["dtypes", "seeds", "scales", "layer_configs", "layer_cases", "cell_cases", "clip_cases", "block_cases",
+__all__ = ["DTYPES", "usable_dtypes", "dtypes", "widest_dtype", "seeds", "scales", "layer_configs", "layer_cases", "cell_cases", "clip_cases", "block_cases",
            "single_sequence_cases"]
 
 SearchStrategy = st.SearchStrategy
@@ -28,8 +29,22 @@ def _check_bounds(**bounds: int) -> None:
             raise ValueError(f"{lo}={bounds[lo]} is larger than {hi}={bounds[hi]}")
 
 
+# The dtypes a run may draw: both by default; ``rnnspec verify --dtype`` narrows it to one.
+DTYPES: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("rnnspec_dtypes", default=("float32", "float64"))
+
+
+def usable_dtypes(capabilities: Collection[str]) -> list[str]:
+    """The dtypes of this run that a target with ``capabilities`` supports."""
+    return [d for d in DTYPES.get() if d != "float64" or "float64" in capabilities]
+
+
 def dtypes(*, capabilities: Collection[str]) -> SearchStrategy[str]:
-    return st.sampled_from(["float32", "float64"] if "float64" in capabilities else ["float32"])
+    return st.sampled_from(usable_dtypes(capabilities))
+
+
+def widest_dtype(*, capabilities: Collection[str]) -> SearchStrategy[str]:
+    """float64 where the target and the run allow it, else float32: for properties that need precision."""
+    return st.just(usable_dtypes(capabilities)[-1])
 
 
 def seeds() -> SearchStrategy[int]:
@@ -236,4 +251,4 @@ def single_sequence_cases(*, cells: Sequence[str], capabilities: Collection[str]
                             bidirectional=st.just(False), **config_options)
     return layer_cases(cells=cells, capabilities=capabilities, configs=configs, max_seq_len=max_seq_len,
                        max_batch=1, packed=st.just(False), unbatched=st.just(False), with_state=st.just(True),
-                       dtype=st.just("float64" if "float64" in capabilities else "float32"))
+                       dtype=widest_dtype(capabilities=capabilities))

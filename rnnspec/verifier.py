@@ -20,11 +20,12 @@ from hypothesis.reporting import with_reporter
 from rnnspec import profiles
 from rnnspec.checks import CONTEXT, PropertyFailure, RunContext
 from rnnspec.harness import CALL_TIMEOUT, TargetHung
-from rnnspec.spec import PROPERTIES, PropertySpec
+from rnnspec.spec import LAYER_CAPABILITIES, PROPERTIES, PropertySpec, capabilities_of
+from rnnspec.strategies import DTYPES
 from rnnspec.targets import Target, TargetError, applicability
 
 
-__all__ = ["Verdict", "property_functions", "select_properties", "verify", "replay_command", "read_xfails",
+__all__ = ["Verdict", "DTYPE_CHOICES", "check_dtype", "dtype_skip", "property_functions", "select_properties", "verify", "replay_command", "read_xfails",
            "unmatched_xfails"]
 
 
@@ -69,9 +70,31 @@ def select_properties(select: Iterable[str] | None) -> list[PropertySpec]:
     return [p for p in PROPERTIES if p.id in wanted or p.topic in wanted]
 
 
-def replay_command(target: Target, prop: PropertySpec, *, seed: int, profile: str, max_examples: int | None) -> str:
+def replay_command(target: Target, prop: PropertySpec, *, seed: int, profile: str, max_examples: int | None,
+                   dtype: str | None = None) -> str:
     cmd = f"rnnspec verify {target.cli_args()} --select {prop.id} --seed {seed} --profile {profile}"
-    return cmd + (f" --max-examples {max_examples}" if max_examples else "")
+    return cmd + (f" --max-examples {max_examples}" if max_examples else "") + (f" --dtype {dtype}" if dtype else "")
+
+
+DTYPE_CHOICES = ("float32", "float64")
+
+
+def check_dtype(target: Target, dtype: str | None) -> None:
+    """ValueError when ``dtype`` is not one rnnspec runs, or the target does not claim it."""
+    if dtype is None:
+        return
+    if dtype not in DTYPE_CHOICES:
+        raise ValueError(f"dtype={dtype!r}; expected one of {DTYPE_CHOICES}")
+    if dtype == "float64" and "float64" in capabilities_of(target.subject) and "float64" not in target.capabilities:
+        raise ValueError(f"{target.name} does not claim float64 ({LAYER_CAPABILITIES['float64']}), so --dtype float64 "
+                         f"leaves nothing to run")
+
+
+def dtype_skip(prop: PropertySpec, dtype: str | None) -> str | None:
+    # the properties that need the float64 capability compare float32 with float64 runs of one case
+    if dtype and "float64" in prop.requires:
+        return f"compares float32 with float64 runs; --dtype {dtype} runs {dtype} only"
+    return None
 
 
 def _failure_message(e: BaseException) -> str:
@@ -120,27 +143,32 @@ def _run_one(fn, target, prop, *, replay) -> tuple[str, str, bool]:
 
 def verify(target: Target, *, seed: int = 0, profile: str = "default", max_examples: int | None = None,
            select: Iterable[str] | None = None, xfails: dict[str, str] | None = None, timeout: float | None = 60.0,
-           on_verdict: Callable[[Verdict], None] | None = None) -> list[Verdict]:
+           dtype: str | None = None, on_verdict: Callable[[Verdict], None] | None = None) -> list[Verdict]:
     """Every property that applies to ``target``, each to a Verdict (in spec order).
 
     ``xfails`` maps property ids to the reason they are known to fail: a failure is then
     "xfailed", a pass "xpassed". ``timeout`` bounds each call into the target, in seconds; once a
-    call hangs, the remaining properties are skipped (each would hang too).
+    call hangs, the remaining properties are skipped (each would hang too). ``dtype`` ("float32" or
+    "float64") draws only that dtype; None draws every dtype the target claims.
     """
     profiles.settings_for(profile, max_examples=max_examples)  # validates both before anything runs
+    check_dtype(target, dtype)
     functions = property_functions()
     verdicts, hung = [], False
     timeout_token = CALL_TIMEOUT.set(timeout)
+    dtype_token = DTYPES.set((dtype,) if dtype else DTYPES.get())
     try:
         for prop in select_properties(select):
             applies, skip_reason = applicability(prop, target)
             if not applies:
                 continue
+            skip_reason = skip_reason or dtype_skip(prop, dtype)
             start = time.perf_counter()
             if skip_reason or hung:
                 status, message = "skipped", skip_reason or "the target hung on an earlier property"
             else:
-                replay = replay_command(target, prop, seed=seed, profile=profile, max_examples=max_examples)
+                replay = replay_command(target, prop, seed=seed, profile=profile, max_examples=max_examples,
+                                        dtype=dtype)
                 fn = profiles.prepare(functions[prop.id], profile=profile, max_examples=max_examples, seed=seed)
                 status, message, hung = _run_one(fn, target, prop, replay=replay)
                 if xfails and prop.id in xfails:
@@ -152,6 +180,7 @@ def verify(target: Target, *, seed: int = 0, profile: str = "default", max_examp
             if on_verdict:
                 on_verdict(verdict)
     finally:
+        DTYPES.reset(dtype_token)
         CALL_TIMEOUT.reset(timeout_token)
     return verdicts
 

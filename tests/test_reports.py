@@ -72,3 +72,21 @@ def test_the_pytest_plugin_runs_a_users_target_with_xfails(tmp_path):
         capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 xfailed" in result.stdout, result.stdout[-2000:]
+
+
+def test_the_pytest_plugin_writes_reports_under_xdist(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "rnnspec.properties", "-p", "no:cacheprovider", "-q", "-n", "2",
+         "--rnnspec-target", f"{HERE}/planted_defects.py:LSTMGatesSwapped", "--rnnspec-like", "torch.nn.LSTM",
+         "--rnnspec-profile", "quick", "--rnnspec-dtype", "float32", "-k", "matches_reference or float32 or causal",
+         "--rnnspec-json", "r.json", "--rnnspec-html", "r.html", "-W", "ignore"],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]  # the planted defect fails
+    report = json.loads((tmp_path / "r.json").read_text())
+    got = {p["id"]: p["status"] for p in report["properties"]}
+    assert got == {"matches_reference": "failed", "float32_agrees_with_float64": "skipped",
+                   "unidirectional_is_causal": "passed"}, got
+    failed = next(p for p in report["properties"] if p["id"] == "matches_reference")
+    assert "worst element" in failed["message"] and "--dtype float32" in failed["message"]
+    assert report["status"] == "failed" and report["dtype"] == "float32"
+    assert "LSTMGatesSwapped" in (tmp_path / "r.html").read_text()

@@ -63,3 +63,35 @@ def test_properties_of_other_subjects_and_cells_do_not_apply():
     verdicts = verify(TorchLikeTarget(torch.nn.LSTMCell, like="torch.nn.LSTMCell"), profile="quick",
                       select=["semantics", "gru"])
     assert verdicts and all(v.id.startswith("cell_") for v in verdicts)
+
+
+class DtypeRecorder(TorchLikeTarget):
+    """torch.nn.LSTM, noting the dtype of every build."""
+
+    def __init__(self, seen):
+        super().__init__(torch.nn.LSTM, like="torch.nn.LSTM", name="dtype-recorder")
+        self.seen = seen
+
+    def build(self, config, params, *, dtype, training=False):
+        self.seen.add(dtype)
+        return super().build(config, params, dtype=dtype, training=training)
+
+
+def test_dtype_narrows_every_draw_to_one_dtype():
+    select = ["matches_reference", "bidirectional_sees_the_future", "gradient_falls_with_distance"]
+    for dtype, expected in ((None, {torch.float32, torch.float64}), ("float32", {torch.float32}),
+                            ("float64", {torch.float64})):
+        seen = set()
+        verdicts = verify(DtypeRecorder(seen), profile="quick", select=select + ["float32_agrees_with_float64"],
+                          dtype=dtype)
+        assert seen == expected, (dtype, seen)
+        agree = next(v for v in verdicts if v.id == "float32_agrees_with_float64")
+        assert (agree.status == "skipped") == (dtype is not None) and (dtype or "") in agree.message
+
+
+def test_dtype_float64_on_a_float32_only_target_is_refused():
+    import pytest
+
+    target = TorchLikeTarget(torch.nn.LSTM, like="torch.nn.LSTM", capabilities={"batch_first"})
+    with pytest.raises(ValueError, match="does not claim float64"):
+        verify(target, dtype="float64")

@@ -9,7 +9,7 @@ import torch
 from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close
-from rnnspec.harness import GradSet, assert_grads_close, assert_runs_close, build, call_cell, call_layer, check, \
+from rnnspec.harness import GradSet, assert_grads_close, assert_runs_close, backward, build, call_cell, call_layer, check, \
     grad_of, loss, reference_grads, reference_layer, run_layer, states, tensors
 from rnnspec.reference_impls import np_layers, torch_layers
 from rnnspec.spec import tolerance
@@ -29,7 +29,7 @@ def test_grads_match_reference(target, data):
     params = case.params()
     module = build(target, case, params)
     x, hx = tensors(case.input(), requires_grad=True), tensors(case.state(), requires_grad=True)
-    loss(case, call_layer(module, case, x, hx)).backward()
+    backward(loss(case, call_layer(module, case, x, hx)))
     got = GradSet(
         grad_of(x, what="d loss/d input", case=case),
         tuple(grad_of(s, what=f"d loss/d {n}", case=case) for n, s in zip(("h0", "c0"), states(hx))) if hx is not None
@@ -75,7 +75,7 @@ def test_cell_grads_match_reference(target, data):
     params, x0, hx0 = case.params(), case.inputs()[0], case.state()
     module = build(target, case, params)
     x, hx = tensors(x0, requires_grad=True), tensors(hx0, requires_grad=True)
-    loss(case, call_cell(module, case, x, hx)).backward()
+    backward(loss(case, call_cell(module, case, x, hx)))
     ref_params, ref_x, ref_hx = (tensors(a, requires_grad=True) for a in (params, x0, hx0))
     loss(case, states(torch_layers.cell(case.config, ref_params, ref_x, ref_hx))).backward()
 

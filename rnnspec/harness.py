@@ -16,7 +16,7 @@ from rnnspec.checks import assert_close, assert_shape, fail
 from rnnspec.reference_impls import np_layers
 from rnnspec.spec import cell_kind, property_spec, suffix
 
-__all__ = ["TargetHung", "CALL_TIMEOUT", "call_target", "check", "tensors", "LayerRun", "build", "call_layer", "run_layer", "reference_layer", "call_cell",
+__all__ = ["TargetHung", "CALL_TIMEOUT", "call_target", "backward", "check", "tensors", "LayerRun", "build", "call_layer", "run_layer", "reference_layer", "call_cell",
            "states", "time_major", "from_time_major", "loss", "grad_of", "rename_layer", "assert_runs_close", "resolve_torch", "jacobian", "final_state_jacobian", "GradSet",
            "reference_grads", "assert_grads_close"]
 
@@ -43,7 +43,8 @@ CALL_TIMEOUT: contextvars.ContextVar[float | None] = contextvars.ContextVar("rnn
 
 
 def call_target(fn, *args, **kwargs):
-    """``fn(*args, **kwargs)``, within the per-call timeout the runner set (none by default)."""
+    """``fn(*args, **kwargs)``, within the per-call timeout the runner set (none by default).
+    Every call into a target goes through it: construction, forward calls and backward passes."""
     timeout = CALL_TIMEOUT.get()
     if timeout is None:
         return fn(*args, **kwargs)
@@ -63,6 +64,11 @@ def call_target(fn, *args, **kwargs):
     if "error" in box:
         raise box["error"]
     return box["result"]
+
+
+def backward(t: torch.Tensor) -> None:
+    """``t.backward()`` within the per-call timeout: the backward pass runs through the target."""
+    call_target(t.backward)
 
 
 def tensors(obj, *, requires_grad: bool = False):
@@ -89,7 +95,7 @@ class LayerRun(NamedTuple):
 def build(target, case, params=None, *, training: bool = False):
     """The target's implementation of ``case.config`` with ``params`` (numpy; by default the case's)."""
     params = case.params() if params is None else params
-    return target.build(case.config, tensors(params), dtype=getattr(torch, case.dtype), training=training)
+    return call_target(target.build, case.config, tensors(params), dtype=getattr(torch, case.dtype), training=training)
 
 
 def call_layer(module, case, x: torch.Tensor, hx=None) -> LayerRun:
@@ -208,7 +214,7 @@ def resolve_torch(dotted: str):
 def jacobian(fn, x: torch.Tensor) -> np.ndarray:
     """d fn(x) / d x as a (fn(x).numel(), x.numel()) float64 matrix, by autograd."""
     out = fn(x)
-    J = torch.autograd.functional.jacobian(fn, x)
+    J = call_target(torch.autograd.functional.jacobian, fn, x)  # its backward passes run through the target
     return J.reshape(out.numel(), x.numel()).detach().double().numpy()
 
 

@@ -21,6 +21,28 @@ class HangingLSTM(torch.nn.LSTM):
         return super().forward(input, hx)
 
 
+def hanging_constructor(*args, **kwargs):
+    time.sleep(30)
+    return torch.nn.LSTM(*args, **kwargs)
+
+
+class _HangsBackward(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        time.sleep(30)
+        return grad
+
+
+class BackwardHangingLSTM(torch.nn.LSTM):
+    def forward(self, input, hx=None):
+        out, h = super().forward(input, hx)
+        return _HangsBackward.apply(out), h
+
+
 class ScriptLSTM(torch.nn.LSTM):
     """A target whose failure message carries markup."""
 
@@ -35,6 +57,15 @@ def test_a_hanging_target_is_an_error_and_the_rest_is_skipped():
     assert time.perf_counter() - start < 20
     assert verdicts[0].status == "error" and "did not return within 0.5 s" in verdicts[0].message
     assert verdicts[1].status == "skipped" and "hung on an earlier property" in verdicts[1].message
+
+
+def test_hanging_construction_and_backward_are_caught_too():
+    for factory, select in ((hanging_constructor, "matches_reference"), (BackwardHangingLSTM, "grads_match_reference")):
+        start = time.perf_counter()
+        verdicts = verify(TorchLikeTarget(factory, like="torch.nn.LSTM", name="hangs"), profile="quick",
+                          select=[select], timeout=0.5)
+        assert time.perf_counter() - start < 20
+        assert verdicts[0].status == "error" and "did not return within 0.5 s" in verdicts[0].message, verdicts
 
 
 def test_xfails_turn_known_failures_into_xfailed_and_passes_into_xpassed(tmp_path):

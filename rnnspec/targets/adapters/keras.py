@@ -24,9 +24,8 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence  # noqa: E402
-
 from rnnspec.targets.base import Target  # noqa: E402
+from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask  # noqa: E402
 
 import keras  # noqa: E402  (after KERAS_BACKEND)
 
@@ -38,6 +37,10 @@ __all__ = ["KerasLayer", "KerasCell", "LSTM", "GRU", "GRUResetBefore", "SimpleRN
 # adapter claims float32 only, and the float64 properties are skipped with that reason.
 _LAYER_CAPABILITIES = frozenset({"batch_first", "no_bias", "initial_state", "unbatched", "packed"})
 _CELL_CAPABILITIES = frozenset({"no_bias", "initial_state", "unbatched"})
+
+
+def _torch(a) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a))
 
 
 def _np(t) -> np.ndarray:
@@ -84,33 +87,17 @@ class _KerasLayerModule:
         self.layer.set_weights(keras_weights(config.cell, params, tail="_l0"))
 
     def __call__(self, input, hx=None):
-        c = self.config
-        lengths = None
-        if isinstance(input, PackedSequence):
-            x, lengths = pad_packed_sequence(input, batch_first=True)
-            x = _np(x)
-        else:
-            x = _np(input)
-            unbatched = x.ndim == 2
-            x = x[None] if unbatched else (x if c.batch_first else x.transpose(1, 0, 2))
-        states = None
-        if hx is not None:
-            states = [_np(s)[0] for s in (hx if isinstance(hx, tuple) else (hx,))]
-            states = [s[None] for s in states] if lengths is None and unbatched else states
-        mask = None if lengths is None else np.arange(x.shape[1])[None, :] < _np(lengths)[:, None]
+        return call_as_torch_layer(self._run, input, hx, batch_first=self.config.batch_first)
+
+    def _run(self, x, state, lengths):
+        x = _np(x)
+        states = None if state is None else [_np(s)[0] for s in state]
+        mask = None if lengths is None else length_mask(lengths, x.shape[1])
         result = self.layer(x, initial_state=states, mask=mask)
         out, finals = keras.ops.convert_to_numpy(result[0]), [keras.ops.convert_to_numpy(s) for s in result[1:]]
         if mask is not None:
             out = out * mask[..., None]
-        to = lambda a: torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
-        finals = [to(f[None]) for f in finals]
-        if lengths is not None:
-            output = pack_padded_sequence(to(out), lengths, batch_first=True, enforce_sorted=False)
-        elif unbatched:
-            output, finals = to(out[0]), [f[:, 0] for f in finals]
-        else:
-            output = to(out if c.batch_first else out.transpose(1, 0, 2))
-        return output, (tuple(finals) if len(finals) == 2 else finals[0])
+        return _torch(out), tuple(_torch(f[None]) for f in finals)
 
 
 class KerasLayer(Target):
@@ -132,18 +119,15 @@ class _KerasCellModule:
         self.hidden = config.hidden_size
 
     def __call__(self, input, hx=None):
-        x = _np(input)
-        unbatched = x.ndim == 1
-        x = x[None] if unbatched else x
-        if hx is None:
+        return call_as_torch_cell(self._run, input, hx)
+
+    def _run(self, x, state):
+        x = _np(x)
+        if state is None:
             zeros = np.zeros((x.shape[0], self.hidden), x.dtype)
-            states = [zeros, zeros] if self.has_c else [zeros]
-        else:
-            states = [_np(s)[None] if unbatched else _np(s) for s in (hx if isinstance(hx, tuple) else (hx,))]
-        _, new = self.cell(x, states)
-        new = [torch.from_numpy(np.ascontiguousarray(keras.ops.convert_to_numpy(s))) for s in new]
-        new = [s[0] for s in new] if unbatched else new
-        return tuple(new) if self.has_c else new[0]
+            state = [zeros, zeros] if self.has_c else [zeros]
+        _, new = self.cell(x, [_np(s) for s in state])
+        return tuple(_torch(keras.ops.convert_to_numpy(s)) for s in new)
 
 
 class KerasCell(Target):

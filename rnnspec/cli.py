@@ -128,9 +128,18 @@ def _verify(args) -> int:
     what = f"cells {', '.join(target.cells)}" if target.cells else f"a {target.subject} function"
     dtypes = f", {args.dtype} only" if args.dtype else ""
     print(f"rnnspec verify {target.cli_args()}: {what}; profile {args.profile}, seed {args.seed}{dtypes}", flush=True)
+    live = sys.stdout.isatty()  # on a terminal, say which property is running until its verdict replaces it
+
+    def started(prop):
+        if live:
+            print(f"running {prop.id} [{prop.topic}] ...", end="\r", flush=True)
+
+    def finished(verdict):
+        print(("\x1b[2K" if live else "") + verdict_line(verdict), flush=True)
+
     verdicts = verify(target, seed=args.seed, profile=args.profile, max_examples=args.max_examples,
                       select=args.select, xfails=xfails, timeout=args.timeout, dtype=args.dtype,
-                      on_verdict=lambda v: print(verdict_line(v), flush=True))
+                      on_start=started, on_verdict=finished)
     if not verdicts:
         print("rnnspec verify: no property applies to this target with this --select", file=sys.stderr)
         return 2

@@ -143,13 +143,15 @@ def _run_one(fn, target, prop, *, replay) -> tuple[str, str, bool]:
 
 def verify(target: Target, *, seed: int = 0, profile: str = "default", max_examples: int | None = None,
            select: Iterable[str] | None = None, xfails: dict[str, str] | None = None, timeout: float | None = 60.0,
-           dtype: str | None = None, on_verdict: Callable[[Verdict], None] | None = None) -> list[Verdict]:
+           dtype: str | None = None, on_verdict: Callable[[Verdict], None] | None = None,
+           on_start: Callable[[PropertySpec], None] | None = None) -> list[Verdict]:
     """Every property that applies to ``target``, each to a Verdict (in spec order).
 
     ``xfails`` maps property ids to the reason they are known to fail: a failure is then
     "xfailed", a pass "xpassed". ``timeout`` bounds each call into the target, in seconds; once a
     call hangs, the remaining properties are skipped (each would hang too). ``dtype`` ("float32" or
-    "float64") draws only that dtype; None draws every dtype the target claims.
+    "float64") draws only that dtype; None draws every dtype the target claims. ``on_start`` and
+    ``on_verdict`` are called before and after each property (progress display).
     """
     profiles.settings_for(profile, max_examples=max_examples)  # validates both before anything runs
     check_dtype(target, dtype)
@@ -167,6 +169,8 @@ def verify(target: Target, *, seed: int = 0, profile: str = "default", max_examp
             if skip_reason or hung:
                 status, message = "skipped", skip_reason or "the target hung on an earlier property"
             else:
+                if on_start:
+                    on_start(prop)
                 replay = replay_command(target, prop, seed=seed, profile=profile, max_examples=max_examples,
                                         dtype=dtype)
                 fn = profiles.prepare(functions[prop.id], profile=profile, max_examples=max_examples, seed=seed)

@@ -78,11 +78,14 @@ def select_frameworks(names) -> list[str]:
     return chosen
 
 
-def _sentence(target: str, verdict) -> str:
+def _sentence(target: str, verdict, notes: str = "") -> str:
     claim = property_spec(verdict.id).claim
-    first = next((line.strip() for line in verdict.message.splitlines() if line.strip()), "")
-    first = first.split("] ", 1)[-1]
-    return f"{target} does not satisfy {verdict.id} ({claim}): {first}"
+    lines = [line.strip() for line in verdict.message.splitlines() if line.strip()]
+    first = lines[0].split("] ", 1)[-1] if lines else ""
+    case = next((line.removeprefix("case: ") for line in lines if line.startswith("case: ")), "")
+    dtype = case.split("dtype='", 1)[1].split("'", 1)[0] if "dtype='" in case else None
+    sentence = f"{target} does not satisfy {verdict.id} ({claim}): {first}" + (f" [{dtype}]" if dtype else "")
+    return sentence + (f". Adapter's note: {notes}" if notes else "")
 
 
 def _run_framework(name: str, *, profile: str, seed: int):
@@ -106,7 +109,8 @@ def _run_framework(name: str, *, profile: str, seed: int):
         yield {"row": {"framework": name, "framework_version": version, "target": target.name,
                        "cells": list(target.cells), "status": overall_status(verdicts), "summary": summary(verdicts),
                        "properties": {v.id: {"status": v.status, "message": v.message} for v in verdicts}},
-               "discrepancies": [_sentence(target.name, v) for v in verdicts if v.status in ("failed", "error")]}
+               "discrepancies": [_sentence(target.name, v, getattr(target, "notes", "")) for v in verdicts
+                                 if v.status in ("failed", "error")]}
 
 
 def run_matrix(*, profile: str = "default", seed: int = 0, frameworks=None,

@@ -23,7 +23,12 @@ def test_the_matrix_runs_keras(tmp_path):
     frameworks = {row["framework"] for row in data["rows"]}
     assert frameworks == {"keras-torch"} and len(data["rows"]) == 9
     gru = next(r for r in data["rows"] if r["target"].endswith("keras:GRUResetBefore"))
-    assert gru["cells"] == ["gru_reset_before"] and gru["properties"]["matches_reference"]["status"] == "passed"
+    assert gru["cells"] == ["gru_reset_before"] and gru["properties"]["omitted_state_is_zeros"]["status"] == "passed"
+    # a finding, not an adapter bug: Keras computes float64 layers in float32 (see the adapter's notes)
+    mismatch = gru["properties"]["matches_reference"]
+    assert mismatch["status"] == "failed" and "dtype='float64'" in mismatch["message"]
+    assert any("GRUResetBefore does not satisfy matches_reference" in s and "[float64]" in s and "result_type" in s
+               for s in data["discrepancies"])
     assert "<table>" in (tmp_path / "m.html").read_text()
 
 

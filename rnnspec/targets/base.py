@@ -26,6 +26,7 @@ class Target(ABC):
     subject: str  # "layer" (torch.nn.LSTM-like) or "cell" (torch.nn.LSTMCell-like)
     cells: tuple[str, ...]  # cell kinds it implements (rnnspec.spec.CELLS keys)
     capabilities: frozenset[str]  # options it supports (rnnspec.spec.options)
+    notes: str = ""  # known, explained differences from the spec (the matrix quotes them beside a failure)
 
     @abstractmethod
     def build(self, config, params: Mapping[str, torch.Tensor], *, dtype: torch.dtype, training: bool = False):

@@ -87,12 +87,16 @@ def _carry(kind: str, state, index: int):
     return (state[1][index], state[0][index]) if kind == "lstm" else state[0][index]
 
 
+_GRU_NOTE = ("flax.nnx.GRUCell has no b_hn (n = tanh(W_in x + b_in + r * (W_hn h))), so it computes torch's GRU "
+             "only when b_hn = 0; torch, cuDNN, Flax linen, Equinox and Keras (reset_after=True) all have b_hn")
+
+
 class FlaxNnxLayer(Target):
     subject = "layer"
 
     def __init__(self, cell: str, *, optimized: bool = False):
         self.cells, self.capabilities, self.optimized = (cell,), _LAYER_CAPABILITIES, optimized
-        self.name = f"rnnspec.targets.adapters.flax_nnx[{cell}]"
+        self.name, self.notes = f"rnnspec.targets.adapters.flax_nnx[{cell}]", _GRU_NOTE if cell == "gru" else ""
 
     def build(self, config, params, *, dtype, training=False):
         return JaxLayer(params, self._forward(config, str(dtype).removeprefix("torch.")), batch_first=config.batch_first)
@@ -135,7 +139,7 @@ class FlaxNnxCell(Target):
 
     def __init__(self, cell: str, *, optimized: bool = False):
         self.cells, self.capabilities, self.optimized = (cell,), _CELL_CAPABILITIES, optimized
-        self.name = f"rnnspec.targets.adapters.flax_nnx[{cell} cell]"
+        self.name, self.notes = f"rnnspec.targets.adapters.flax_nnx[{cell} cell]", _GRU_NOTE if cell == "gru" else ""
 
     def build(self, config, params, *, dtype, training=False):
         return JaxCell(params, self._forward(config, str(dtype).removeprefix("torch.")))

@@ -32,11 +32,17 @@ import keras  # noqa: E402  (after KERAS_BACKEND)
 __all__ = ["KerasLayer", "KerasCell", "LSTM", "GRU", "GRUResetBefore", "SimpleRNN", "LSTMCell", "GRUCell",
            "GRUResetBeforeCell", "SimpleRNNCell"]
 
-# Not float64: layers built with dtype="float64" (Keras 3.15, torch backend) return float64 arrays
-# that differ from the float64 reference by ~1e-8, float32 rounding; until that is pinned down the
-# adapter claims float32 only, and the float64 properties are skipped with that reason.
-_LAYER_CAPABILITIES = frozenset({"batch_first", "no_bias", "initial_state", "unbatched", "packed"})
-_CELL_CAPABILITIES = frozenset({"no_bias", "initial_state", "unbatched"})
+# float64 is claimed because Keras offers dtype="float64" layers, but Keras 3 does not compute them
+# in float64 on its torch and JAX backends: keras.src.backend.common.dtypes.result_type maps float64
+# to float32 (BIT64_TO_BIT32_DTYPE, "to be aligned with JAX's default behavior"; TensorFlow
+# excepted), so ops.matmul of two float64 tensors runs in float32 and is cast back (torch backend),
+# or the result stays float32 (JAX backend without x64). The float64 properties report it; verify
+# a Keras model in float32 with --dtype float32.
+_NOTES = ("Keras 3 computes dtype='float64' layers in float32 on its torch and JAX backends "
+          "(keras.src.backend.common.dtypes.result_type maps float64 to float32), so float64 cases differ "
+          "from the float64 reference by float32 rounding")
+_LAYER_CAPABILITIES = frozenset({"batch_first", "no_bias", "initial_state", "unbatched", "packed", "float64"})
+_CELL_CAPABILITIES = frozenset({"no_bias", "initial_state", "unbatched", "float64"})
 
 
 def _torch(a) -> torch.Tensor:
@@ -101,7 +107,7 @@ class _KerasLayerModule:
 
 
 class KerasLayer(Target):
-    subject = "layer"
+    subject, notes = "layer", _NOTES
 
     def __init__(self, cell: str):
         self.cells, self.capabilities, self.name = (cell,), _LAYER_CAPABILITIES, f"rnnspec.targets.adapters.keras[{cell}]"
@@ -131,7 +137,7 @@ class _KerasCellModule:
 
 
 class KerasCell(Target):
-    subject = "cell"
+    subject, notes = "cell", _NOTES
 
     def __init__(self, cell: str):
         self.cells, self.capabilities, self.name = (cell,), _CELL_CAPABILITIES, f"rnnspec.targets.adapters.keras[{cell} cell]"

@@ -26,7 +26,8 @@ import torch  # noqa: E402
 
 from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask  # noqa: E402
 
-__all__ = ["to_jax", "to_torch", "Compiled", "compile_pure", "jax_call", "JaxLayer", "JaxCell", "split_gates", "masked"]
+__all__ = ["to_jax", "to_torch", "Compiled", "compile_pure", "jax_call", "JaxLayer", "JaxCell", "split_gates",
+           "zero_state", "flax_carry", "torch_state", "torch_finals", "masked"]
 
 
 def to_jax(t: torch.Tensor) -> jax.Array:
@@ -76,6 +77,31 @@ def split_gates(params: dict, tail: str, gates: int):
     zeros = jnp.zeros(w_ih.shape[:1], w_ih.dtype)
     b_ih, b_hh = params.get("bias_ih" + tail, zeros), params.get("bias_hh" + tail, zeros)
     return tuple(jnp.split(a, gates) for a in (w_ih, w_hh, b_ih, b_hh))
+
+
+def zero_state(kind: str, x, hidden: int) -> tuple:
+    """torch's zero state (h[, c]) for a batch ``x`` (B, I)."""
+    zeros = jnp.zeros((x.shape[0], hidden), x.dtype)
+    return (zeros, zeros) if kind == "lstm" else (zeros,)
+
+
+def flax_carry(kind: str, state, index: int | None = None):
+    """torch's state (h[, c]), or its entry ``index`` of a layer's (L*D, B, H) state, as Flax's carry:
+    h, or (c, h) for the LSTM. None stays None (Flax then starts from zeros)."""
+    if state is None:
+        return None
+    h, *c = state if index is None else (s[index] for s in state)
+    return (c[0], h) if kind == "lstm" else h
+
+
+def torch_state(kind: str, carry) -> tuple:
+    """Flax's carry as torch's state tuple (h[, c])."""
+    return (carry[1], carry[0]) if kind == "lstm" else (carry,)
+
+
+def torch_finals(kind: str, carries) -> tuple:
+    """The final carries of each layer and direction, in torch's order, as (h_n[, c_n])."""
+    return tuple(jnp.stack(parts) for parts in zip(*(torch_state(kind, c) for c in carries)))
 
 
 def masked(output, lengths):

@@ -20,7 +20,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from rnnspec.targets.adapters._jax import JaxCell
+from rnnspec.targets.adapters._jax import JaxCell, zero_state
 from rnnspec.targets.base import Target
 
 __all__ = ["EquinoxCell", "LSTMCell", "GRUCell"]
@@ -59,9 +59,7 @@ class EquinoxCell(Target):
 
         def forward(p, x, state):
             cell = _with_params(template, kind, p)
-            if state is None:
-                zeros = jnp.zeros((x.shape[0], H), x.dtype)
-                state = (zeros, zeros) if kind == "lstm" else (zeros,)
+            state = state or zero_state(kind, x, H)
             new = jax.vmap(cell)(x, state if kind == "lstm" else state[0])  # Equinox's LSTM state is (h, c) too
             return tuple(new) if kind == "lstm" else (new,)
 

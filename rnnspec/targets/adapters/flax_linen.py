@@ -26,7 +26,8 @@ import jax
 import jax.numpy as jnp
 
 from rnnspec.spec import cell_kind
-from rnnspec.targets.adapters._jax import JaxCell, JaxLayer, masked, split_gates
+from rnnspec.targets.adapters._jax import (JaxCell, JaxLayer, flax_carry, masked, split_gates, torch_finals,
+                                           torch_state, zero_state)
 from rnnspec.targets.base import Target
 
 __all__ = ["FlaxLinenLayer", "FlaxLinenCell", "linen_params", "LSTM", "OptimizedLSTM", "GRU", "SimpleRNN",
@@ -59,13 +60,6 @@ def _cell(kind: str, hidden: int, dtype, *, optimized: bool) -> nn.Module:
     return nn.SimpleCell(**common, activation_fn={"rnn_tanh": jnp.tanh, "rnn_relu": jax.nn.relu}[kind])
 
 
-def _carry(kind: str, state, index: int):
-    """torch's (h0[, c0]) at one layer-direction index -> linen's carry (h, or (c, h))."""
-    if state is None:
-        return None
-    return (state[1][index], state[0][index]) if kind == "lstm" else state[0][index]
-
-
 class FlaxLinenLayer(Target):
     subject = "layer"
 
@@ -83,25 +77,22 @@ class FlaxLinenLayer(Target):
         def forward(p, x, state, lengths):
             new_cell = lambda: _cell(kind, config.hidden_size, x.dtype, optimized=self.optimized)  # noqa: E731
             seq_lengths = None if lengths is None else jnp.asarray(lengths)
-            h_n, c_n = [], []
+            carries = []
             for layer in range(config.num_layers):
                 tails = ["_l%d" % layer, "_l%d_reverse" % layer][:directions]
                 indices = [layer * directions + d for d in range(directions)]
                 if directions == 1:
                     module = nn.RNN(new_cell(), return_carry=True)
                     variables = {"cell": linen_params(kind, p, tails[0])}
-                    initial = _carry(kind, state, indices[0])
+                    initial = flax_carry(kind, state, indices[0])
                 else:
                     module = nn.Bidirectional(nn.RNN(new_cell()), nn.RNN(new_cell()), return_carry=True)
                     variables = {f"{way}_rnn": {"cell": linen_params(kind, p, tail)}
                                  for way, tail in zip(("forward", "backward"), tails)}
-                    initial = None if state is None else tuple(_carry(kind, state, i) for i in indices)
+                    initial = None if state is None else tuple(flax_carry(kind, state, i) for i in indices)
                 carry, x = module.apply({"params": variables}, x, initial_carry=initial, seq_lengths=seq_lengths)
-                for c in (carry if directions == 2 else (carry,)):
-                    h_n.append(c[1] if kind == "lstm" else c)
-                    c_n.append(c[0] if kind == "lstm" else None)
-            finals = (jnp.stack(h_n), jnp.stack(c_n)) if kind == "lstm" else (jnp.stack(h_n),)
-            return (masked(x, lengths), *finals)
+                carries += list(carry) if directions == 2 else [carry]
+            return (masked(x, lengths), *torch_finals(kind, carries))
 
         return forward
 
@@ -122,12 +113,9 @@ class FlaxLinenCell(Target):
 
         def forward(p, x, state):
             cell = _cell(kind, config.hidden_size, x.dtype, optimized=self.optimized)
-            if state is None:
-                zeros = jnp.zeros((x.shape[0], config.hidden_size), x.dtype)
-                state = (zeros, zeros) if kind == "lstm" else (zeros,)
-            carry = (state[1], state[0]) if kind == "lstm" else state[0]
+            carry = flax_carry(kind, state or zero_state(kind, x, config.hidden_size))
             new, _ = cell.apply({"params": linen_params(kind, p, "")}, carry, x)
-            return (new[1], new[0]) if kind == "lstm" else (new,)
+            return torch_state(kind, new)
 
         return forward
 

@@ -27,7 +27,8 @@ import jax.numpy as jnp
 from flax import nnx
 
 from rnnspec.spec import cell_kind
-from rnnspec.targets.adapters._jax import JaxCell, JaxLayer, masked, split_gates
+from rnnspec.targets.adapters._jax import (JaxCell, JaxLayer, flax_carry, masked, split_gates, torch_finals,
+                                           torch_state, zero_state)
 from rnnspec.targets.base import Target
 
 __all__ = ["FlaxNnxLayer", "FlaxNnxCell", "nnx_params", "LSTM", "OptimizedLSTM", "GRU", "SimpleRNN", "SimpleRNNReLU",
@@ -81,12 +82,6 @@ def _merge(into: dict, new: dict) -> None:
             into[key] = value
 
 
-def _carry(kind: str, state, index: int):
-    if state is None:
-        return None
-    return (state[1][index], state[0][index]) if kind == "lstm" else state[0][index]
-
-
 _GRU_NOTE = ("flax.nnx.GRUCell has no b_hn (n = tanh(W_in x + b_in + r * (W_hn h))), so it computes torch's GRU "
              "only when b_hn = 0; torch, cuDNN, Flax linen, Equinox and Keras (reset_after=True) all have b_hn")
 
@@ -113,23 +108,20 @@ class FlaxNnxLayer(Target):
 
         def forward(p, x, state, lengths):
             seq_lengths = None if lengths is None else jnp.asarray(lengths)
-            h_n, c_n = [], []
+            carries = []
             for layer, module in enumerate(modules):
                 tails = ["_l%d" % layer, "_l%d_reverse" % layer][:directions]
                 indices = [layer * directions + d for d in range(directions)]
                 cells = [nnx_params(kind, p, tail, optimized=self.optimized) for tail in tails]
                 if directions == 1:
                     module = _with_params(module, {"cell": cells[0]})
-                    initial = _carry(kind, state, indices[0])
+                    initial = flax_carry(kind, state, indices[0])
                 else:
                     module = _with_params(module, {"forward_rnn": {"cell": cells[0]}, "backward_rnn": {"cell": cells[1]}})
-                    initial = None if state is None else tuple(_carry(kind, state, i) for i in indices)
+                    initial = None if state is None else tuple(flax_carry(kind, state, i) for i in indices)
                 carry, x = module(x, initial_carry=initial, seq_lengths=seq_lengths)
-                for c in (carry if directions == 2 else (carry,)):
-                    h_n.append(c[1] if kind == "lstm" else c)
-                    c_n.append(c[0] if kind == "lstm" else None)
-            finals = (jnp.stack(h_n), jnp.stack(c_n)) if kind == "lstm" else (jnp.stack(h_n),)
-            return (masked(x, lengths), *finals)
+                carries += list(carry) if directions == 2 else [carry]
+            return (masked(x, lengths), *torch_finals(kind, carries))
 
         return forward
 
@@ -151,11 +143,8 @@ class FlaxNnxCell(Target):
 
         def forward(p, x, state):
             cell = _with_params(template, nnx_params(kind, p, "", optimized=self.optimized))
-            if state is None:
-                zeros = jnp.zeros((x.shape[0], H), x.dtype)
-                state = (zeros, zeros) if kind == "lstm" else (zeros,)
-            new, _ = cell((state[1], state[0]) if kind == "lstm" else state[0], x)
-            return (new[1], new[0]) if kind == "lstm" else (new,)
+            new, _ = cell(flax_carry(kind, state or zero_state(kind, x, H)), x)
+            return torch_state(kind, new)
 
         return forward
 

@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_argument("--html", metavar="PATH", help="write the matrix as one self-contained HTML page")
     matrix.add_argument("--profile", choices=sorted(PROFILES), default="default")
     matrix.add_argument("--seed", type=int, default=0)
+    matrix.add_argument("--max-examples", type=int, help="override the profile's examples per property")
     matrix.add_argument("--frameworks", nargs="+", help="only these (default: every one rnnspec knows); a prefix such as keras or flax "
                         "selects each of its backends or APIs")
     matrix.add_argument("--strict", action="store_true", help="exit 1 when any target has a discrepancy")
@@ -68,8 +69,12 @@ def _matrix(args) -> int:
     except ValueError as e:
         print(f"rnnspec matrix: {e}", file=sys.stderr)
         return 2
-    result = run_matrix(profile=args.profile, seed=args.seed, frameworks=args.frameworks,
-                        on_row=lambda r: print(f"{r['status'].upper():7} {r['target']}  ({r['summary']})", flush=True))
+    if args.max_examples is not None and args.max_examples < 1:
+        print(f"rnnspec matrix: --max-examples={args.max_examples} must be at least 1", file=sys.stderr)
+        return 2
+    result = run_matrix(profile=args.profile, seed=args.seed, max_examples=args.max_examples, frameworks=args.frameworks,
+                        on_row=lambda r: print(f"{r['status'].upper():7} {r['target']} [{r['dtype']}]  ({r['summary']})",
+                                               flush=True))
     for framework, reason in result["not_installed"].items():
         print(f"NOT INSTALLED {framework}: {reason}")
     for sentence in result["discrepancies"]:

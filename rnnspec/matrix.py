@@ -88,8 +88,18 @@ def _sentence(target: str, verdict, notes: str = "") -> str:
     return sentence + (f". Adapter's note: {notes}" if notes else "")
 
 
-def _run_framework(name: str, *, profile: str, seed: int):
-    """In the framework's own process: yields ``{"row": ...}`` per target or one ``{"not_installed": ...}``."""
+def _dtypes(target) -> list[str | None]:
+    """One row per dtype the target claims (None: a target whose subject has no dtype option)."""
+    from rnnspec.spec import capabilities_of
+
+    if "float64" not in capabilities_of(target.subject):
+        return [None]
+    return ["float32", "float64"] if "float64" in target.capabilities else ["float32"]
+
+
+def _run_framework(name: str, *, profile: str, seed: int, max_examples: int | None = None):
+    """In the framework's own process: yields ``{"row": ...}`` per target and dtype, or one
+    ``{"not_installed": ...}``."""
     from rnnspec.targets import load_target
     from rnnspec.verifier import verify
 
@@ -105,20 +115,25 @@ def _run_framework(name: str, *, profile: str, seed: int):
         version = None
     for spec in framework.targets:
         target = load_target(spec)
-        verdicts = verify(target, profile=profile, seed=seed)
-        yield {"row": {"framework": name, "framework_version": version, "target": target.name,
-                       "cells": list(target.cells), "status": overall_status(verdicts), "summary": summary(verdicts),
-                       "properties": {v.id: {"status": v.status, "message": v.message} for v in verdicts}},
-               "discrepancies": [_sentence(target.name, v, getattr(target, "notes", "")) for v in verdicts
-                                 if v.status in ("failed", "error")]}
+        for dtype in _dtypes(target):
+            verdicts = verify(target, profile=profile, seed=seed, max_examples=max_examples, dtype=dtype)
+            label = target.name + (f" [{dtype}]" if dtype else "")
+            yield {"row": {"framework": name, "framework_version": version, "target": target.name,
+                           "dtype": dtype or "all", "cells": list(target.cells), "status": overall_status(verdicts),
+                           "summary": summary(verdicts),
+                           "properties": {v.id: {"status": v.status, "message": v.message} for v in verdicts}},
+                   "discrepancies": [_sentence(label, v, getattr(target, "notes", "")) for v in verdicts
+                                     if v.status in ("failed", "error")]}
 
 
-def run_matrix(*, profile: str = "default", seed: int = 0, frameworks=None,
+def run_matrix(*, profile: str = "default", seed: int = 0, max_examples: int | None = None, frameworks=None,
                on_row: Callable[[dict], None] | None = None) -> dict:
+    """Every selected framework's targets, one row per target and dtype."""
     rows, missing, discrepancies = [], {}, []
     for name in select_frameworks(frameworks):
         env = {**os.environ, **FRAMEWORKS[name].env}
         command = [sys.executable, "-m", "rnnspec.matrix", name, "--profile", profile, "--seed", str(seed)]
+        command += ["--max-examples", str(max_examples)] if max_examples else []
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as worker:
             for line in worker.stdout:
                 if not line.startswith(_MARKER):  # a library's own printing
@@ -134,8 +149,8 @@ def run_matrix(*, profile: str = "default", seed: int = 0, frameworks=None,
             errors = worker.stderr.read()
         if worker.returncode != 0:  # the framework crashed its process: said, and the others go on
             missing[name] = f"its process exited with {worker.returncode}: {errors.strip()[-2000:]}"
-    return {"versions": library_versions(), "profile": profile, "seed": seed, "rows": rows,
-            "not_installed": missing, "discrepancies": discrepancies}
+    return {"versions": library_versions(), "profile": profile, "max_examples": max_examples, "seed": seed,
+            "rows": rows, "not_installed": missing, "discrepancies": discrepancies}
 
 
 _COLOUR = {"passed": "#d1f2d9", "failed": "#ffd7d5", "error": "#ffd7d5", "skipped": "#eeeeee"}
@@ -153,7 +168,9 @@ def matrix_html(matrix: dict) -> str:
             status = v["status"] if v else ""
             title = e(v["message"][:500]) if v and v["message"] else ""
             cells.append(f"<td style='background:{_COLOUR.get(status, '#fff')}' title='{title}'>{e(status)}</td>")
-        body.append(f"<tr><th>{e(row['target'])}<br><small>{e(', '.join(row['cells']) or '-')}</small></th>"
+        cells_and_dtype = ", ".join(row["cells"]) or "-"
+        cells_and_dtype += f"; {row['dtype']}" if row.get("dtype", "all") != "all" else ""
+        body.append(f"<tr><th>{e(row['target'])}<br><small>{e(cells_and_dtype)}</small></th>"
                     + "".join(cells) + "</tr>")
     notes = "".join(f"<li>{e(s)}</li>" for s in matrix["discrepancies"]) or "<li>none</li>"
     missing = "".join(f"<li>{e(k)}: {e(v)}</li>" for k, v in matrix["not_installed"].items()) or "<li>none</li>"
@@ -162,7 +179,9 @@ def matrix_html(matrix: dict) -> str:
             "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;font-size:12px}"
             "td,th{border:1px solid #ccc;padding:2px 4px}th div{writing-mode:vertical-rl;transform:rotate(180deg)}"
             "</style></head><body><h1>rnnspec conformance matrix</h1>"
-            f"<p>profile {e(matrix['profile'])}, seed {matrix['seed']}; {versions}</p>"
+            f"<p>profile {e(matrix['profile'])}"
+            + (f" ({matrix['max_examples']} examples per property)" if matrix.get("max_examples") else "")
+            + f", seed {matrix['seed']}; {versions}</p>"
             f"<table><tr><th>target</th>{head}</tr>{''.join(body)}</table>"
             f"<h2>Discrepancies</h2><ul>{notes}</ul><h2>Not installed</h2><ul>{missing}</ul></body></html>")
 
@@ -174,8 +193,10 @@ def _worker(argv=None) -> int:
     parser.add_argument("framework", choices=sorted(FRAMEWORKS))
     parser.add_argument("--profile", default="default")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-examples", type=int, default=None)
     args = parser.parse_args(argv)
-    for message in _run_framework(args.framework, profile=args.profile, seed=args.seed):
+    for message in _run_framework(args.framework, profile=args.profile, seed=args.seed,
+                                  max_examples=args.max_examples):
         print(_MARKER + json.dumps(message), flush=True)
     return 0
 

@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_argument("--frameworks", nargs="+", help="only these (default: every one rnnspec knows); a prefix such as keras or flax "
                         "selects each of its backends or APIs")
     matrix.add_argument("--strict", action="store_true", help="exit 1 when any target has a discrepancy")
+    matrix.add_argument("--update", metavar="PATH",
+                        help="an earlier --json matrix: rerun only --frameworks and replace their rows in it")
 
     explain = sub.add_parser("explain", help="compute and draw the lecture's figures (PNG, tables, optional HTML)")
     explain.add_argument("--out", required=True, help="folder for the figures")
@@ -61,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _matrix(args) -> int:
-    from rnnspec.matrix import matrix_html, run_matrix, select_frameworks
+    from rnnspec.matrix import matrix_html, run_matrix, select_frameworks, update_matrix
     from rnnspec.report import write_json
 
     try:
@@ -75,6 +77,13 @@ def _matrix(args) -> int:
     result = run_matrix(profile=args.profile, seed=args.seed, max_examples=args.max_examples, frameworks=args.frameworks,
                         on_row=lambda r: print(f"{r['status'].upper():7} {r['target']} [{r['dtype']}]  ({r['summary']})",
                                                flush=True))
+    if args.update:
+        with open(args.update, encoding="utf-8") as f:
+            try:
+                result = update_matrix(json.load(f), result)
+            except ValueError as e:
+                print(f"rnnspec matrix: --update {args.update}: {e}", file=sys.stderr)
+                return 2
     for framework, reason in result["not_installed"].items():
         print(f"NOT INSTALLED {framework}: {reason}")
     for sentence in result["discrepancies"]:

@@ -22,7 +22,7 @@ from typing import Callable
 from rnnspec.report import library_versions, overall_status, summary
 from rnnspec.spec import property_spec
 
-__all__ = ["Framework", "FRAMEWORKS", "select_frameworks", "run_matrix", "matrix_html"]
+__all__ = ["Framework", "FRAMEWORKS", "select_frameworks", "run_matrix", "update_matrix", "matrix_html"]
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _run_framework(name: str, *, profile: str, seed: int, max_examples: int | No
         target = load_target(spec)
         for dtype in _dtypes(target):
             verdicts = verify(target, profile=profile, seed=seed, max_examples=max_examples, dtype=dtype)
-            label = target.name + (f" [{dtype}]" if dtype else "")
+            label = f"{target.name} [{name}" + (f", {dtype}]" if dtype else "]")
             yield {"row": {"framework": name, "framework_version": version, "target": target.name,
                            "dtype": dtype or "all", "cells": list(target.cells), "status": overall_status(verdicts),
                            "summary": summary(verdicts),
@@ -151,6 +151,23 @@ def run_matrix(*, profile: str = "default", seed: int = 0, max_examples: int | N
             missing[name] = f"its process exited with {worker.returncode}: {errors.strip()[-2000:]}"
     return {"versions": library_versions(), "profile": profile, "max_examples": max_examples, "seed": seed,
             "rows": rows, "not_installed": missing, "discrepancies": discrepancies}
+
+
+def update_matrix(old: dict, new: dict) -> dict:
+    """``old`` with the frameworks that ``new`` ran replaced by ``new``'s rows (rerun one framework
+    after upgrading it). Both must have the same profile, example count and seed."""
+    for key in ("profile", "max_examples", "seed"):
+        if old.get(key) != new.get(key):
+            raise ValueError(f"cannot update a matrix of {key}={old.get(key)!r} with one of {key}={new.get(key)!r}")
+    ran = {row["framework"] for row in new["rows"]} | set(new["not_installed"])
+    keep = [row for row in old["rows"] if row["framework"] not in ran]
+    kept_targets = {(row["target"], row["framework"]) for row in keep}
+    sentences = [s for s in old["discrepancies"]
+                 if any(s.startswith(f"{t} [{f}") for t, f in kept_targets)]
+    order = list(FRAMEWORKS)
+    rows = sorted(keep + new["rows"], key=lambda row: order.index(row["framework"]) if row["framework"] in order else 99)
+    missing = {k: v for k, v in old["not_installed"].items() if k not in ran} | new["not_installed"]
+    return {**new, "rows": rows, "not_installed": missing, "discrepancies": sentences + new["discrepancies"]}
 
 
 _COLOUR = {"passed": "#d1f2d9", "failed": "#ffd7d5", "error": "#ffd7d5", "skipped": "#eeeeee"}

@@ -28,7 +28,7 @@ def test_the_matrix_runs_keras(tmp_path):
     # a finding, not an adapter bug: Keras computes float64 layers in float32 (see the adapter's notes)
     mismatch = rows["GRUResetBefore", "float64"]["properties"]["matches_reference"]
     assert mismatch["status"] == "failed" and "dtype='float64'" in mismatch["message"]
-    assert any("GRUResetBefore [float64] does not satisfy matches_reference" in s and "result_type" in s
+    assert any("GRUResetBefore [keras-torch, float64] does not satisfy matches_reference" in s and "result_type" in s
                for s in data["discrepancies"])
     assert "<table>" in (tmp_path / "m.html").read_text()
 
@@ -75,3 +75,19 @@ def test_discrepancies_read_as_sentences_and_html_escapes_them():
                                "rows": [{"target": "my<lib>", "cells": ["lstm"], "properties": {
                                    "matches_reference": {"status": "failed", "message": v.message}}}]})
     assert "my&lt;lib&gt;" in page and "<b>2</b>" not in page
+
+
+def test_update_replaces_only_the_frameworks_rerun():
+    def row(framework, target, status):
+        return {"framework": framework, "target": target, "status": status}
+
+    old = {"profile": "quick", "max_examples": 4, "seed": 0, "not_installed": {"keras-tensorflow": "no tf"},
+           "rows": [row("torch", "t", "passed"), row("keras-jax", "k", "failed")],
+           "discrepancies": ["k [keras-jax, float64] does not satisfy x"]}
+    new = {"profile": "quick", "max_examples": 4, "seed": 0, "not_installed": {}, "versions": {},
+           "rows": [row("keras-jax", "k", "passed")], "discrepancies": []}
+    merged = matrix.update_matrix(old, new)
+    assert [(r["framework"], r["status"]) for r in merged["rows"]] == [("torch", "passed"), ("keras-jax", "passed")]
+    assert merged["discrepancies"] == [] and merged["not_installed"] == {"keras-tensorflow": "no tf"}
+    with pytest.raises(ValueError, match="seed"):
+        matrix.update_matrix(old, {**new, "seed": 1})

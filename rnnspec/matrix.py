@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -134,7 +135,10 @@ def run_matrix(*, profile: str = "default", seed: int = 0, max_examples: int | N
         env = {**os.environ, **FRAMEWORKS[name].env}
         command = [sys.executable, "-m", "rnnspec.matrix", name, "--profile", profile, "--seed", str(seed)]
         command += ["--max-examples", str(max_examples)] if max_examples else []
-        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as worker:
+        # stderr to a file, not a pipe: a framework that warns a lot would fill a pipe nobody reads
+        # until the end, and block inside its own warnings.warn
+        with tempfile.TemporaryFile("w+") as errors, \
+                subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env) as worker:
             for line in worker.stdout:
                 if not line.startswith(_MARKER):  # a library's own printing
                     continue
@@ -146,9 +150,10 @@ def run_matrix(*, profile: str = "default", seed: int = 0, max_examples: int | N
                 discrepancies += message["discrepancies"]
                 if on_row:
                     on_row(message["row"])
-            errors = worker.stderr.read()
-        if worker.returncode != 0:  # the framework crashed its process: said, and the others go on
-            missing[name] = f"its process exited with {worker.returncode}: {errors.strip()[-2000:]}"
+            worker.wait()
+            if worker.returncode != 0:  # the framework crashed its process: said, and the others go on
+                errors.seek(0)
+                missing[name] = f"its process exited with {worker.returncode}: {errors.read().strip()[-2000:]}"
     return {"versions": library_versions(), "profile": profile, "max_examples": max_examples, "seed": seed,
             "rows": rows, "not_installed": missing, "discrepancies": discrepancies}
 

@@ -91,3 +91,11 @@ def test_update_replaces_only_the_frameworks_rerun():
     assert merged["discrepancies"] == [] and merged["not_installed"] == {"keras-tensorflow": "no tf"}
     with pytest.raises(ValueError, match="seed"):
         matrix.update_matrix(old, {**new, "seed": 1})
+
+
+def test_a_framework_that_writes_much_to_stderr_does_not_block(monkeypatch):
+    # PYTHONVERBOSE makes the worker log every import to stderr: far more than a pipe's buffer
+    loud = matrix.Framework("torch", "torch", (), {"PYTHONVERBOSE": "1"})
+    monkeypatch.setattr(matrix, "FRAMEWORKS", {**matrix.FRAMEWORKS, "torch": loud})
+    result = matrix.run_matrix(profile="quick", max_examples=1, frameworks=["torch"])
+    assert len(result["rows"]) == 16 and not result["not_installed"]  # six layers/cells x 2 dtypes, 2 clips x 2

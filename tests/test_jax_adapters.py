@@ -26,7 +26,7 @@ def _statuses(target, select, max_examples=None):
 def test_faithful_layers_pass(name):
     from rnnspec.targets import load_target
 
-    got = _statuses(load_target(f"rnnspec.targets.adapters.{name}"), LAYER_CHECKS, max_examples=5)
+    got = _statuses(load_target(f"rnnspec.targets.adapters.{name}"), LAYER_CHECKS, max_examples=3)
     assert {k: s for k, (s, _) in got.items()} == dict.fromkeys(LAYER_CHECKS, "passed"), got
 
 
@@ -34,7 +34,7 @@ def test_faithful_layers_pass(name):
 def test_faithful_cells_pass(name):
     from rnnspec.targets import load_target
 
-    got = _statuses(load_target(f"rnnspec.targets.adapters.{name}"), CELL_CHECKS)
+    got = _statuses(load_target(f"rnnspec.targets.adapters.{name}"), CELL_CHECKS, max_examples=4)
     assert {k: s for k, (s, _) in got.items()} == dict.fromkeys(CELL_CHECKS, "passed"), got
 
 

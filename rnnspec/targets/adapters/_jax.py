@@ -2,10 +2,11 @@
 
 A built JAX target holds the canonical parameters as torch leaf tensors and computes in JAX a
 pure function ``forward(params, x, state[, lengths])`` whose first step maps the canonical layout
-to the framework's own (transposes, gate blocks, folded biases: linear maps). Calls go through
-``jax.vjp``, so torch's autograd sees JAX's own derivatives: the gradient properties check the
-framework's autodiff, and the gradients of the canonical parameters are the framework's mapped
-back through that linear map.
+to the framework's own (transposes, gate blocks, folded biases: linear maps). The forward runs
+that function compiled by ``jax.jit``; when torch's autograd asks for a backward pass it runs the
+function's compiled ``jax.vjp``. So the gradient properties check the framework's own autodiff,
+and the gradients of the canonical parameters are the framework's mapped back through that
+linear map. Compilations are kept per configuration and shape.
 
 float64 needs JAX's x64 mode, which this module turns on; every array made here has an explicit
 dtype, so other JAX code in the process keeps its float32 arrays where it asks for them.

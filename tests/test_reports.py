@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import torch
@@ -15,14 +16,19 @@ from rnnspec.verifier import verify
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+# Released at the end of the test, so no thread is still inside torch (an autograd thread alive at
+# interpreter exit aborts the process).
+RELEASE = threading.Event()
+
+
 class HangingLSTM(torch.nn.LSTM):
     def forward(self, input, hx=None):
-        time.sleep(30)
+        RELEASE.wait(30)
         return super().forward(input, hx)
 
 
 def hanging_constructor(*args, **kwargs):
-    time.sleep(30)
+    RELEASE.wait(30)
     return torch.nn.LSTM(*args, **kwargs)
 
 
@@ -33,7 +39,7 @@ class _HangsBackward(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad):
-        time.sleep(30)
+        RELEASE.wait(30)
         return grad
 
 
@@ -51,21 +57,41 @@ class ScriptLSTM(torch.nn.LSTM):
 
 
 def test_a_hanging_target_is_an_error_and_the_rest_is_skipped():
+    RELEASE.clear()
     start = time.perf_counter()
     verdicts = verify(TorchLikeTarget(HangingLSTM, like="torch.nn.LSTM", name="hangs"), profile="quick",
                       select=["matches_reference", "omitted_state_is_zeros"], timeout=0.5)
     assert time.perf_counter() - start < 20
     assert verdicts[0].status == "error" and "did not return within 0.5 s" in verdicts[0].message
     assert verdicts[1].status == "skipped" and "hung on an earlier property" in verdicts[1].message
+    RELEASE.set()
 
 
 def test_hanging_construction_and_backward_are_caught_too():
-    for factory, select in ((hanging_constructor, "matches_reference"), (BackwardHangingLSTM, "grads_match_reference")):
-        start = time.perf_counter()
-        verdicts = verify(TorchLikeTarget(factory, like="torch.nn.LSTM", name="hangs"), profile="quick",
-                          select=[select], timeout=0.5)
-        assert time.perf_counter() - start < 20
-        assert verdicts[0].status == "error" and "did not return within 0.5 s" in verdicts[0].message, verdicts
+    RELEASE.clear()
+    try:
+        for factory, select in ((hanging_constructor, "matches_reference"),
+                                (BackwardHangingLSTM, "grads_match_reference")):
+            start = time.perf_counter()
+            verdicts = verify(TorchLikeTarget(factory, like="torch.nn.LSTM", name="hangs"), profile="quick",
+                              select=[select], timeout=0.5)
+            assert time.perf_counter() - start < 20
+            assert verdicts[0].status == "error" and "did not return within 0.5 s" in verdicts[0].message, verdicts
+    finally:
+        RELEASE.set()
+        for thread in threading.enumerate():
+            if thread.name == "rnnspec-target-call":
+                thread.join(10)
+
+
+def test_the_cli_exits_with_the_verdict_while_a_hung_backward_is_still_running():
+    # the hung thread is inside torch's autograd engine; a normal interpreter exit would abort (134)
+    result = subprocess.run(
+        [sys.executable, "-m", "rnnspec", "verify", f"{HERE}/test_reports.py:BackwardHangingLSTM", "--like",
+         "torch.nn.LSTM", "--select", "grads_match_reference", "--profile", "quick", "--timeout", "0.5"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, (result.returncode, result.stdout[-2000:], result.stderr[-2000:])
+    assert "the target hangs" in result.stdout
 
 
 def test_xfails_turn_known_failures_into_xfailed_and_passes_into_xpassed(tmp_path):

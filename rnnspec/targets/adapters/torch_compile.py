@@ -26,6 +26,7 @@ import warnings
 import torch
 
 from rnnspec.targets.base import Target
+from rnnspec.targets.calling import as_tuple
 from rnnspec.targets.torch_like import TorchLikeTarget
 
 __all__ = ["TracedTarget", "CompiledTarget", "TracedRNN", "TracedLSTM", "TracedGRU", "TracedRNNCell",
@@ -67,7 +68,7 @@ class _Traced:
         return x, states
 
     def __call__(self, input, hx=None):
-        state = () if hx is None else (tuple(hx) if isinstance(hx, (tuple, list)) else (hx,))
+        state = as_tuple(hx) or ()
         key = (input.dim(), len(state))
         if key not in self.traced:
             x, states = self._example(input, state)

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from rnnspec.cases import random_params
-from rnnspec.reference_impls import np_bptt, np_layers, torch_cells, torch_clipping, torch_layers
+from reference_impls import np_bptt, np_layers, torch_cells, torch_clipping, torch_layers
 from rnnspec.spec import CellConfig, LayerConfig, cell_kind, cell_layout, layer_layout
 
 __all__ = ["Bench", "LayerCase", "CellCase", "ClipCase", "LAYER_CASES", "CELL_CASES", "CLIP_CASES", "ALL_CASES",

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from rnnspec.cases import random_params
-from rnnspec.reference_impls import torch_layers
+from reference_impls import torch_layers
 from rnnspec.spec import LayerConfig, layer_layout
 
 

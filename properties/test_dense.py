@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close, assert_identical, fail
 from rnnspec.harness import check, jacobian
-from rnnspec.properties.blocks import mlp, tensor
+from properties.blocks import mlp, tensor
 from rnnspec.spec import Tolerance
 from rnnspec.strategies import block_cases
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rnnspec.checks import assert_close
 from rnnspec.harness import GradSet, assert_grads_close, assert_runs_close, backward, build, call_cell, call_layer, check, \
     grad_of, loss, reference_grads, reference_layer, run_layer, states, tensors
-from rnnspec.reference_impls import np_layers, torch_layers
+from reference_impls import np_layers, torch_layers
 from rnnspec.spec import tolerance
 from rnnspec.strategies import cell_cases, layer_cases
 

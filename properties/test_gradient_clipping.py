@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close, assert_identical, fail
 from rnnspec.harness import call_target, check
-from rnnspec.reference_impls import np_clipping
+from reference_impls import np_clipping
 from rnnspec.spec import Tolerance, tolerance
 from rnnspec.strategies import clip_cases
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from rnnspec.checks import assert_close, assert_identical
 from rnnspec.harness import check, jacobian
-from rnnspec.properties.blocks import mlp, tensor
+from properties.blocks import mlp, tensor
 from rnnspec.spec import Tolerance
 from rnnspec.strategies import block_cases
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close, fail
 from rnnspec.harness import assert_grads_close, check, reference_grads, resolve_torch, states, tensors
-from rnnspec.properties.blocks import mlp, tensor
-from rnnspec.reference_impls import np_connections, np_layers, torch_connections, torch_layers
+from properties.blocks import mlp, tensor
+from reference_impls import np_connections, np_layers, torch_connections, torch_layers
 from rnnspec.spec import CELLS, LAYER_CAPABILITIES, Tolerance, cell_kind, layer_layout, parameter_count, tolerance
 from rnnspec.strategies import block_cases, cell_cases, layer_cases, layer_configs
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close
 from rnnspec.harness import assert_runs_close, check, jacobian, reference_layer, rename_layer, run_layer, states, tensors
-from rnnspec.properties.blocks import recurrent_layer, tensor
+from properties.blocks import recurrent_layer, tensor
 from rnnspec.spec import Tolerance, tolerance
 from rnnspec.strategies import block_cases, layer_cases, layer_configs
 

@@ -1,6 +1,6 @@
 """Reference implementations of every cell kind and layer option, in numpy and in torch.
 
-Installed as ``rnnspec.reference_impls``. Each cell is one pure step function whose docstring
+Installed as ``reference_impls``. Each cell is one pure step function whose docstring
 gives its equations; layers, directions, stacks and variable lengths wrap the cells.
 """
 

@@ -140,7 +140,7 @@ class ClipCase:
         return grads
 
     def max_norm(self) -> float:
-        from rnnspec.reference_impls.np_clipping import total_norm
+        from reference_impls.np_clipping import total_norm
 
         norm = float(total_norm(self.grads(), self.norm_type))
         return self.threshold_ratio * norm if np.isfinite(norm) and norm > 0 else self.threshold_ratio

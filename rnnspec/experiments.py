@@ -11,8 +11,8 @@ import numpy as np
 import torch
 
 from rnnspec.cases import random_params
-from rnnspec.reference_impls import torch_cells, torch_clipping, torch_connections
-from rnnspec.reference_impls.params import direction_params
+from reference_impls import torch_cells, torch_clipping, torch_connections
+from reference_impls.params import direction_params
 from rnnspec.spec import LayerConfig, layer_layout
 
 __all__ = ["GradientFlow", "gradient_vs_distance", "StackFlow", "deep_stack_gradients", "ClippingRun",

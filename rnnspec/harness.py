@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnspec.checks import assert_close, assert_shape, fail
-from rnnspec.reference_impls import np_layers
+from reference_impls import np_layers
 from rnnspec.spec import cell_kind, property_spec, suffix
 
 __all__ = ["TargetHung", "CALL_TIMEOUT", "call_target", "backward", "check", "tensors", "LayerRun", "build", "call_layer", "run_layer", "reference_layer", "call_cell",
@@ -238,7 +238,7 @@ class GradSet(NamedTuple):
 def reference_grads(case, params, *, via: str) -> GradSet:
     """Gradients of ``loss(case, ·)`` by a reference: autograd through the torch reference
     (``via="torch"``) or the hand-written numpy backward (``via="numpy"``)."""
-    from rnnspec.reference_impls import np_bptt, torch_layers
+    from reference_impls import np_bptt, torch_layers
 
     if via == "numpy":
         out, h, tape = np_bptt.forward(case.config, params, case.input(), case.state(), lengths=case.lengths)

@@ -110,7 +110,7 @@ def pytest_runtest_call(item):
     if target is not None:
         replay = replay_command(target, spec, seed=seed, profile=profile, max_examples=max_examples, dtype=dtype)
     else:
-        replay = f"pytest --pyargs rnnspec.properties -k {item.name} --rnnspec-seed {seed} --rnnspec-profile {profile}"
+        replay = f"pytest --pyargs properties -k {item.name} --rnnspec-seed {seed} --rnnspec-profile {profile}"
     from rnnspec.harness import CALL_TIMEOUT
     from rnnspec.strategies import DTYPES
 

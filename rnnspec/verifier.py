@@ -43,14 +43,14 @@ class Verdict:
 
 
 def property_functions() -> dict[str, Callable]:
-    """Property id -> its Hypothesis test, from every module of rnnspec.properties."""
-    import rnnspec.properties
+    """Property id -> its Hypothesis test, from every module of properties."""
+    import properties
 
     found = {}
-    for info in sorted(pkgutil.iter_modules(rnnspec.properties.__path__), key=lambda m: m.name):
+    for info in sorted(pkgutil.iter_modules(properties.__path__), key=lambda m: m.name):
         if not info.name.startswith("test_"):
             continue
-        module = importlib.import_module(f"rnnspec.properties.{info.name}")
+        module = importlib.import_module(f"properties.{info.name}")
         for obj in vars(module).values():
             spec = getattr(obj, "_rnnspec_property", None)
             if spec is not None:
@@ -112,10 +112,10 @@ def _failure_message(e: BaseException) -> str:
 
 
 def _raised_inside_rnnspec(e: BaseException) -> bool:
-    import rnnspec.properties
-    import rnnspec.reference_impls
+    import properties
+    import reference_impls
 
-    ours = [Path(m.__file__).resolve().parent for m in (rnnspec.properties, rnnspec.reference_impls)]
+    ours = [Path(m.__file__).resolve().parent for m in (properties, reference_impls)]
     ours.append(Path(__file__).resolve().parent)
     frames = traceback.extract_tb(e.__traceback__)
     return bool(frames) and any(Path(frames[-1].filename).resolve().is_relative_to(d) for d in ours)

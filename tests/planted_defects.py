@@ -7,9 +7,9 @@ the torch built-in they pose as and the property expected to catch them first.
 
 import torch
 
-from rnnspec.reference_impls import torch_modules
-from rnnspec.reference_impls.torch_cells import _affine
-from rnnspec.reference_impls.torch_layers import run_direction
+from reference_impls import torch_modules
+from reference_impls.torch_cells import _affine
+from reference_impls.torch_layers import run_direction
 
 
 def lstm_step_gates_swapped(gi, state, p):

@@ -1,28 +1,49 @@
-"""The wheel ships one import package, rnnspec, with the references and properties inside it."""
+"""What the distribution ships: three top-level packages found automatically (rnnspec,
+reference_impls, properties), each module once; the sdist complete enough to run the tests."""
 
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("rnnspec", "reference_impls", "properties")
+
+pytestmark = pytest.mark.slow  # builds a wheel and an sdist (~1 min)
 
 
-def test_wheel_adds_only_the_rnnspec_package(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-                   check=True, capture_output=True, timeout=600)
-    (wheel,) = tmp_path.glob("rnnspec-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
-    top = {n.split("/")[0] for n in names}
-    assert top == {"rnnspec", next(t for t in top if t.endswith(".dist-info"))}, top
-    source = {str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "rnnspec").rglob("*.py")
-              if not p.is_symlink() and "reference_impls" not in p.parts and "properties" not in p.parts}
-    assert {s + ".py" for s in source} <= set(names), sorted({s + ".py" for s in source} - set(names))
-    for module in (ROOT / "properties").glob("test_*.py"):
-        assert f"rnnspec/properties/{module.name}" in names
-    for module in ("np_cells", "np_layers", "torch_cells", "torch_layers", "torch_modules", "params"):
-        assert f"rnnspec/reference_impls/{module}.py" in names
-    assert not any(n.startswith(("rnnspec/benchmarks", "rnnspec/tests")) for n in names)
+def _tracked(*folders) -> set[str]:
+    out = subprocess.run(["git", "ls-files", *folders], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def _build(kind: str, out: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)] if kind == "wheel"
+                   else [sys.executable, "-c", "import setuptools.build_meta as b, sys; b.build_sdist(sys.argv[1])", str(out)],
+                   check=True, capture_output=True, timeout=600, cwd=ROOT)
+    (built,) = out.glob("rnnspec-*.whl" if kind == "wheel" else "rnnspec-*.tar.gz")
+    return built
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs a git checkout to list the tracked files")
+def test_wheel_ships_the_three_packages_and_every_module(tmp_path):
+    names = set(zipfile.ZipFile(_build("wheel", tmp_path)).namelist())
+    top = {n.split("/")[0] for n in names if ".dist-info" not in n.split("/")[0]}
+    assert top == set(PACKAGES), top
+    modules = {p for p in _tracked(*PACKAGES) if p.endswith(".py")}
+    assert modules <= names, sorted(modules - names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    with zipfile.ZipFile(_build("wheel", tmp_path / "again")) as wheel:
+        text = wheel.read(entry_points).decode()
     assert "rnnspec = rnnspec.cli:main" in text and "rnnspec = rnnspec.pytest_plugin" in text
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs a git checkout to list the tracked files")
+def test_sdist_is_complete(tmp_path):
+    with tarfile.open(_build("sdist", tmp_path)) as sdist:
+        names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
+    wanted = _tracked(*PACKAGES, "tests", "benchmarks") | {"pyproject.toml", "README.md", "asv.conf.json"}
+    assert wanted <= names, sorted(wanted - names)

@@ -34,7 +34,7 @@ def test_planted_defect_is_caught(name, like, catcher, capsys):
      ("LSTMCell", "torch.nn.LSTMCell", None), ("GRUCell", "torch.nn.GRUCell", None)],
 )
 def test_faithful_reference_modules_pass(name, like, variant):
-    target = load_target(f"rnnspec.reference_impls.torch_modules:{name}", like=like)
+    target = load_target(f"reference_impls.torch_modules:{name}", like=like)
     verdicts = verify(target, profile="quick")
     bad = [v for v in verdicts if v.status != "passed"]
     assert not bad, "\n".join(v.message for v in bad)

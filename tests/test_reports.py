@@ -122,7 +122,7 @@ def test_html_report_is_self_contained_and_escapes_what_the_target_said():
 def test_the_pytest_plugin_runs_a_users_target_with_xfails(tmp_path):
     (tmp_path / "xfails.txt").write_text("matches_reference  # planted\n")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "rnnspec.properties", "-p", "no:cacheprovider", "-q",
+        [sys.executable, "-m", "pytest", "--pyargs", "properties", "-p", "no:cacheprovider", "-q",
          "--rnnspec-target", f"{HERE}/planted_defects.py:LSTMGatesSwapped", "--rnnspec-like", "torch.nn.LSTM",
          "--rnnspec-profile", "quick", "--rnnspec-xfails", str(tmp_path / "xfails.txt"), "-k", "matches_reference",
          "-W", "ignore"],
@@ -133,7 +133,7 @@ def test_the_pytest_plugin_runs_a_users_target_with_xfails(tmp_path):
 
 def test_the_pytest_plugin_writes_reports_under_xdist(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "rnnspec.properties", "-p", "no:cacheprovider", "-q", "-n", "2",
+        [sys.executable, "-m", "pytest", "--pyargs", "properties", "-p", "no:cacheprovider", "-q", "-n", "2",
          "--rnnspec-target", f"{HERE}/planted_defects.py:LSTMGatesSwapped", "--rnnspec-like", "torch.nn.LSTM",
          "--rnnspec-profile", "quick", "--rnnspec-dtype", "float32", "-k", "matches_reference or float32 or causal",
          "--rnnspec-json", "r.json", "--rnnspec-html", "r.html", "-W", "ignore"],

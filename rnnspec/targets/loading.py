@@ -23,27 +23,31 @@ DEFAULT_TARGETS: tuple[tuple[str, str | None, tuple[str, ...] | None], ...] = (
     ("torch.nn.RNNCell", None, None),
     ("torch.nn.LSTMCell", None, None),
     ("torch.nn.GRUCell", None, None),
-    ("rnnspec.reference_impls.torch_modules:GRUResetBefore", "torch.nn.GRU", ("gru_reset_before",)),
-    ("rnnspec.reference_impls.torch_modules:GRUResetBeforeCell", "torch.nn.GRUCell", ("gru_reset_before",)),
-    ("rnnspec.reference_impls.torch_modules:RNN", "torch.nn.RNN", ("rnn_linear",)),
+    ("reference_impls.torch_modules:GRUResetBefore", "torch.nn.GRU", ("gru_reset_before",)),
+    ("reference_impls.torch_modules:GRUResetBeforeCell", "torch.nn.GRUCell", ("gru_reset_before",)),
+    ("reference_impls.torch_modules:RNN", "torch.nn.RNN", ("rnn_linear",)),
     ("torch.nn.utils.clip_grad_norm_", None, None),
     ("torch.nn.utils.clip_grad_value_", None, None),
-    ("rnnspec.reference_impls.torch_clipping:clip_grad_norm_", "torch.nn.utils.clip_grad_norm_", None),
-    ("rnnspec.reference_impls.torch_clipping:clip_grad_value_", "torch.nn.utils.clip_grad_value_", None),
-    ("rnnspec.reference_impls.torch_connections:residual", "residual", None),
-    ("rnnspec.reference_impls.torch_connections:dense", "dense", None),
-    ("rnnspec.reference_impls.torch_connections:highway", "highway", None),
-    ("rnnspec.reference_impls.torch_connections:residual_stack", "residual_stack", None),
+    ("reference_impls.torch_clipping:clip_grad_norm_", "torch.nn.utils.clip_grad_norm_", None),
+    ("reference_impls.torch_clipping:clip_grad_value_", "torch.nn.utils.clip_grad_value_", None),
+    ("reference_impls.torch_connections:residual", "residual", None),
+    ("reference_impls.torch_connections:dense", "dense", None),
+    ("reference_impls.torch_connections:highway", "highway", None),
+    ("reference_impls.torch_connections:residual_stack", "residual_stack", None),
 )
 
 
 def _import_file(path: Path):
-    """Import a file as Python runs a script: its folder first on the path, so its siblings import."""
-    name = f"rnnspec_target_{abs(hash(str(path.resolve())))}"
-    if name in sys.modules:
-        return sys.modules[name]
+    """Import a file as Python runs a script: its folder first on the path, so its siblings import.
+    A file already imported under its module name (a test's helper module, say) is that module:
+    one file, one module."""
     if not path.is_file():
         raise TargetError(f"no such file: {path}")
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if file and Path(file).resolve() == path.resolve():
+            return module
+    name = f"rnnspec_target_{abs(hash(str(path.resolve())))}"
     folder = str(path.resolve().parent)
     if folder not in sys.path:
         sys.path.insert(0, folder)

@@ -8,8 +8,11 @@ sequence": a unidirectional layer's output at t ignores later inputs, a bidirect
 import numpy as np
 from hypothesis import strategies as st
 
-from rnnspec.checks import as_array, assert_close, fail
-from rnnspec.harness import check, from_time_major, rename_layer, run_layer, states, tensors, time_major
+from rnnspec.checks import as_array, assert_close
+from rnnspec.failures import fail
+from rnnspec.binding import check
+from rnnspec.running import rename_layer, run_layer
+from rnnspec.states import from_time_major, states, tensors, time_major
 from rnnspec.spec import tolerance
 from rnnspec.strategies import layer_cases, layer_configs, usable_dtypes
 

@@ -7,8 +7,10 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from rnnspec.checks import assert_close, assert_identical, fail
-from rnnspec.harness import check, jacobian
+from rnnspec.checks import assert_close, assert_identical
+from rnnspec.failures import fail
+from rnnspec.binding import check
+from rnnspec.running import jacobian
 from properties.blocks import mlp, tensor
 from rnnspec.spec import Tolerance
 from rnnspec.strategies import block_cases

@@ -9,8 +9,12 @@ import torch
 from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close
-from rnnspec.harness import GradSet, assert_grads_close, assert_runs_close, backward, build, call_cell, call_layer, check, \
-    grad_of, loss, reference_grads, reference_layer, run_layer, states, tensors
+from rnnspec.binding import check
+from rnnspec.checks import assert_grads_close, assert_runs_close
+from rnnspec.oracle import GradSet, reference_grads, reference_layer
+from rnnspec.running import build, call_cell, call_layer, grad_of, loss, run_layer
+from rnnspec.states import states, tensors
+from rnnspec.timeouts import backward
 from reference_impls import np_layers, torch_layers
 from rnnspec.spec import tolerance
 from rnnspec.strategies import cell_cases, layer_cases

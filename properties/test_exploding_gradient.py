@@ -7,8 +7,11 @@ explodes for rho > 1 and vanishes for rho < 1.
 import numpy as np
 from hypothesis import strategies as st
 
-from rnnspec.checks import assert_close, fail
-from rnnspec.harness import build, check, final_state_jacobian, tensors
+from rnnspec.checks import assert_close
+from rnnspec.failures import fail
+from rnnspec.binding import check
+from rnnspec.running import build, final_state_jacobian
+from rnnspec.states import tensors
 from rnnspec.spec import tolerance
 from rnnspec.strategies import single_sequence_cases
 

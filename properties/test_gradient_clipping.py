@@ -10,8 +10,10 @@ import torch
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from rnnspec.checks import assert_close, assert_identical, fail
-from rnnspec.harness import call_target, check
+from rnnspec.checks import assert_close, assert_identical
+from rnnspec.failures import fail
+from rnnspec.binding import check
+from rnnspec.timeouts import call_target
 from reference_impls import np_clipping
 from rnnspec.spec import Tolerance, tolerance
 from rnnspec.strategies import clip_cases

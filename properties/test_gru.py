@@ -9,7 +9,10 @@ import numpy as np
 from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close
-from rnnspec.harness import assert_runs_close, check, reference_layer, run_layer
+from rnnspec.binding import check
+from rnnspec.checks import assert_runs_close
+from rnnspec.oracle import reference_layer
+from rnnspec.running import run_layer
 from rnnspec.spec import Tolerance
 from rnnspec.strategies import layer_cases, layer_configs
 

@@ -6,7 +6,8 @@ gate": y = T(x)*H(x) + (1 - T(x))*x, T = sigmoid(W_T x + b_T). Closed, it carrie
 import numpy as np
 
 from rnnspec.checks import assert_close, assert_identical
-from rnnspec.harness import check, jacobian
+from rnnspec.binding import check
+from rnnspec.running import jacobian
 from properties.blocks import mlp, tensor
 from rnnspec.spec import Tolerance
 from rnnspec.strategies import block_cases

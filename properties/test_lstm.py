@@ -8,7 +8,9 @@ import numpy as np
 from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close, assert_identical
-from rnnspec.harness import build, check, final_state_jacobian, run_layer, tensors, time_major
+from rnnspec.binding import check
+from rnnspec.running import build, final_state_jacobian, run_layer
+from rnnspec.states import tensors, time_major
 from reference_impls.np_cells import sigmoid
 from rnnspec.spec import tolerance
 from rnnspec.strategies import layer_cases, layer_configs, single_sequence_cases

@@ -6,13 +6,18 @@ numpy and torch references of the connections (section 5) agree.
 """
 
 import math
+import pkgutil
 
 import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from rnnspec.checks import assert_close, fail
-from rnnspec.harness import assert_grads_close, check, reference_grads, resolve_torch, states, tensors
+from rnnspec.checks import assert_close
+from rnnspec.failures import fail
+from rnnspec.binding import check
+from rnnspec.checks import assert_grads_close
+from rnnspec.oracle import reference_grads
+from rnnspec.states import states, tensors
 from properties.blocks import mlp, tensor
 from reference_impls import np_connections, np_layers, torch_connections, torch_layers
 from rnnspec.spec import CELLS, LAYER_CAPABILITIES, Tolerance, cell_kind, layer_layout, parameter_count, tolerance
@@ -92,7 +97,7 @@ def test_parameter_count_formula(data):
     extra = dict(kind.torch_kwargs)
     if config.proj_size:
         extra["proj_size"] = config.proj_size
-    module = resolve_torch(kind.torch_layer)(config.input_size, config.hidden_size, num_layers=config.num_layers,
+    module = pkgutil.resolve_name(kind.torch_layer)(config.input_size, config.hidden_size, num_layers=config.num_layers,
                                              bias=config.bias, bidirectional=config.bidirectional, **extra)
     got = [(n, tuple(p.shape)) for n, p in module.named_parameters()]
     if got != layout:
@@ -110,7 +115,7 @@ def test_gru_has_three_quarters_of_lstm_parameters(data):
         fail(f"lstm {lstm}, gru {gru}, rnn {rnn}: expected gru = 3/4 lstm and rnn = 1/4 lstm", case=config)
     for cell, expected in (("lstm", lstm), ("gru", gru), ("rnn_tanh", rnn)):
         kind = cell_kind(cell)
-        module = resolve_torch(kind.torch_layer)(config.input_size, config.hidden_size, num_layers=config.num_layers,
+        module = pkgutil.resolve_name(kind.torch_layer)(config.input_size, config.hidden_size, num_layers=config.num_layers,
                                                  bias=config.bias, bidirectional=config.bidirectional)
         got = sum(p.numel() for p in module.parameters())
         if got != expected:

@@ -9,8 +9,12 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from rnnspec.checks import assert_close, assert_identical, fail
-from rnnspec.harness import assert_runs_close, build, call_cell, call_layer, check, run_layer, states, tensors, time_major
+from rnnspec.checks import assert_close, assert_identical
+from rnnspec.failures import fail
+from rnnspec.binding import check
+from rnnspec.checks import assert_runs_close
+from rnnspec.running import build, call_cell, call_layer, run_layer
+from rnnspec.states import states, tensors, time_major
 from rnnspec.spec import cell_layout, layer_layout, parameter_count, tolerance
 from rnnspec.strategies import cell_cases, layer_cases, layer_configs
 

@@ -9,7 +9,11 @@ import numpy as np
 from hypothesis import strategies as st
 
 from rnnspec.checks import assert_close
-from rnnspec.harness import assert_runs_close, check, jacobian, reference_layer, rename_layer, run_layer, states, tensors
+from rnnspec.binding import check
+from rnnspec.checks import assert_runs_close
+from rnnspec.oracle import reference_layer
+from rnnspec.running import jacobian, rename_layer, run_layer
+from rnnspec.states import states, tensors
 from properties.blocks import recurrent_layer, tensor
 from rnnspec.spec import Tolerance, tolerance
 from rnnspec.strategies import block_cases, layer_cases, layer_configs

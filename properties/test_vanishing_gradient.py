@@ -6,8 +6,10 @@ less than 1, then the gradient will shrink exponentially" (Pascanu et al. 2013).
 import numpy as np
 from hypothesis import strategies as st
 
-from rnnspec.checks import fail
-from rnnspec.harness import build, check, final_state_jacobian, tensors
+from rnnspec.failures import fail
+from rnnspec.binding import check
+from rnnspec.running import build, final_state_jacobian
+from rnnspec.states import tensors
 from rnnspec.spec import property_spec, tolerance
 from rnnspec.strategies import single_sequence_cases
 

@@ -1,7 +1,7 @@
-"""The ``rnnspec`` command: ``rnnspec spec`` and ``rnnspec verify TARGET``.
+"""The ``rnnspec`` command: ``spec``, ``verify TARGET``, ``matrix`` and ``explain``.
 
 Exit codes of verify: 0 every applicable property passed, 1 one failed, 2 the target cannot be
-loaded or the command is misused.
+loaded or the command is misused (one line on stderr, before any work).
 """
 
 from __future__ import annotations
@@ -11,14 +11,39 @@ import json
 import os
 import sys
 
+from rnnspec import arguments
+
 __all__ = ["main"]
 
 
-def _parser() -> argparse.ArgumentParser:
-    from rnnspec.profiles import PROFILES
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse would print the usage first)
+        self.exit(2, f"{self.prog}: {message}\n")
 
-    parser = argparse.ArgumentParser(prog="rnnspec", description="An executable specification of RNNs.")
-    sub = parser.add_subparsers(dest="command", required=True)
+
+def _run_options(parser, *, timeout: bool) -> None:
+    """The options that make a RunSettings, shared by verify and matrix."""
+    from rnnspec.profiles import PROFILES
+    from rnnspec.spec import DTYPES
+
+    parser.add_argument("--seed", type=arguments.seed, default=0, help="seed of every property's examples (default 0)")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="default",
+                        help="examples per property: " + ", ".join(f"{k} {v}" for k, v in PROFILES.items()))
+    parser.add_argument("--max-examples", type=arguments.positive_int, help="override the profile's examples per property")
+    if timeout:
+        from rnnspec.settings import DEFAULT_TIMEOUT
+
+        parser.add_argument("--dtype", choices=DTYPES, help="draw only this dtype (default: every dtype the target claims)")
+        parser.add_argument("--timeout", type=arguments.positive_seconds, default=DEFAULT_TIMEOUT,
+                            help=f"seconds one call into the target may take before it counts as hung (default {DEFAULT_TIMEOUT:g})")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from rnnspec import __version__
+
+    parser = _Parser(prog="rnnspec", description="An executable specification of RNNs.")
+    parser.add_argument("--version", action="version", version=f"rnnspec {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     spec = sub.add_parser("spec", help="print the spec registry (cells, layout, tolerances, properties)")
     spec.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
@@ -26,26 +51,20 @@ def _parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="run every applicable property on a target")
     verify.add_argument("target", help="package.module:Name, package.module.Name or path/to/file.py:Name")
     verify.add_argument("--like", help="the torch built-in the target is a drop-in for, e.g. torch.nn.LSTM")
-    verify.add_argument("--variant", help="the cell kinds it claims, comma-separated, e.g. gru_reset_before")
-    verify.add_argument("--seed", type=int, default=0, help="seed of every property's examples (default 0)")
-    verify.add_argument("--profile", choices=sorted(PROFILES), default="default",
-                        help="examples per property: " + ", ".join(f"{k} {v}" for k, v in PROFILES.items()))
-    verify.add_argument("--max-examples", type=int, help="override the profile's examples per property")
+    verify.add_argument("--variant", type=arguments.cells, help="the cell kinds it claims, comma-separated, e.g. gru_reset_before")
+    _run_options(verify, timeout=True)
     verify.add_argument("--select", action="append", help="a property id or topic (repeatable)")
-    verify.add_argument("--dtype", choices=["float32", "float64"],
-                        help="draw only this dtype (default: every dtype the target claims)")
-    verify.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
-    verify.add_argument("--html", metavar="PATH", help="also write the report as one self-contained HTML page")
+    verify.add_argument("--json", metavar="PATH", type=arguments.writable_file, help="also write the report as JSON to PATH")
+    verify.add_argument("--html", metavar="PATH", type=arguments.writable_file,
+                        help="also write the report as one self-contained HTML page")
     verify.add_argument("--xfails", metavar="FILE",
                         help="known failures: one property id a line, '# reason' after it; unmatched entries warn")
-    verify.add_argument("--timeout", type=float, default=60.0,
-                        help="seconds one call into the target may take before it counts as hung (default 60)")
+
     matrix = sub.add_parser("matrix", help="every installed framework against every property")
-    matrix.add_argument("--json", metavar="PATH", help="write the matrix as JSON")
-    matrix.add_argument("--html", metavar="PATH", help="write the matrix as one self-contained HTML page")
-    matrix.add_argument("--profile", choices=sorted(PROFILES), default="default")
-    matrix.add_argument("--seed", type=int, default=0)
-    matrix.add_argument("--max-examples", type=int, help="override the profile's examples per property")
+    matrix.add_argument("--json", metavar="PATH", type=arguments.writable_file, help="write the matrix as JSON")
+    matrix.add_argument("--html", metavar="PATH", type=arguments.writable_file,
+                        help="write the matrix as one self-contained HTML page")
+    _run_options(matrix, timeout=False)
     matrix.add_argument("--frameworks", nargs="+", help="only these (default: every one rnnspec knows); a prefix such as keras or flax "
                         "selects each of its backends or APIs")
     matrix.add_argument("--strict", action="store_true", help="exit 1 when any target has a discrepancy")
@@ -54,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="compute and draw the lecture's figures (PNG, tables, optional HTML)")
     explain.add_argument("--out", required=True, help="folder for the figures")
-    explain.add_argument("--seed", type=int, default=0, help="seed of every weight and input (default 0)")
+    explain.add_argument("--seed", type=arguments.seed, default=0, help="seed of every weight and input (default 0)")
     explain.add_argument("--format", choices=["png", "html"], default="png",
                          help="png: figures only; html: also one self-contained page")
     explain.add_argument("--hidden", type=int, default=32, help="hidden size of the recurrent cells")
@@ -63,55 +82,70 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _usage_error(command: str, message: str) -> int:
+    print(f"rnnspec {command}: {message}", file=sys.stderr)
+    return 2
+
+
 def _matrix(args) -> int:
-    from rnnspec.matrix import matrix_html, run_matrix, select_frameworks, update_matrix
+    from rnnspec.matrix import discrepancies, matrix_html, run_matrix, select_frameworks, update_matrix
     from rnnspec.report import write_json
+    from rnnspec.settings import RunSettings
 
     try:
-        select_frameworks(args.frameworks)
-    except ValueError as e:
-        print(f"rnnspec matrix: {e}", file=sys.stderr)
-        return 2
-    if args.max_examples is not None and args.max_examples < 1:
-        print(f"rnnspec matrix: --max-examples={args.max_examples} must be at least 1", file=sys.stderr)
-        return 2
-    result = run_matrix(profile=args.profile, seed=args.seed, max_examples=args.max_examples, frameworks=args.frameworks,
-                        on_row=lambda r: print(f"{r['status'].upper():7} {r['target']} [{r['dtype']}]  ({r['summary']})",
-                                               flush=True))
-    if args.update:
-        with open(args.update, encoding="utf-8") as f:
-            try:
-                result = update_matrix(json.load(f), result)
-            except ValueError as e:
-                print(f"rnnspec matrix: --update {args.update}: {e}", file=sys.stderr)
-                return 2
+        frameworks = select_frameworks(args.frameworks)
+        old = None
+        if args.update:
+            with open(args.update, encoding="utf-8") as f:
+                old = json.load(f)
+    except (ValueError, OSError) as e:
+        return _usage_error("matrix", str(e))
+    settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples)
+    result = run_matrix(settings, frameworks=frameworks,
+                        on_row=lambda r: print(f"{r['status'].upper():7} {r['target']} [{r['framework']}, {r['dtype']}]"
+                                               f"  ({r['summary']})", flush=True))
+    if old is not None:
+        try:
+            result = update_matrix(old, result)
+        except ValueError as e:
+            return _usage_error("matrix", f"--update {args.update}: {e}")
     for framework, reason in result["not_installed"].items():
         print(f"NOT INSTALLED {framework}: {reason}")
-    for sentence in result["discrepancies"]:
+    for sentence in discrepancies(result):
         print(f"- {sentence}")
     if args.json:
         write_json(result, args.json)
     if args.html:
         with open(args.html, "w", encoding="utf-8") as f:
             f.write(matrix_html(result))
-    return 1 if args.strict and result["discrepancies"] else 0
+    return 1 if args.strict and discrepancies(result) else 0
 
 
 def _explain(args) -> int:
     from pathlib import Path
 
-    from rnnspec.explain import explain
-
     for name in ("hidden", "length", "depth"):
         if getattr(args, name) < 2:
-            print(f"rnnspec explain: --{name}={getattr(args, name)} must be at least 2", file=sys.stderr)
-            return 2
-    explain(Path(args.out), seed=args.seed, fmt=args.format, hidden=args.hidden, length=args.length, depth=args.depth)
+            return _usage_error("explain", f"--{name}={getattr(args, name)} must be at least 2")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return _usage_error("explain", f"--out {args.out} is a file; expected a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if not os.access(out, os.W_OK):
+            raise PermissionError(f"{args.out} is not writable")
+    except OSError as e:
+        return _usage_error("explain", f"--out {args.out}: {e.strerror or e}")
+    try:
+        from rnnspec.explain import explain
+    except ImportError as e:
+        return _usage_error("explain", f"needs {e.name} (pip install 'rnnspec[figures]')")
+    explain(out, seed=args.seed, fmt=args.format, hidden=args.hidden, length=args.length, depth=args.depth)
     return 0
 
 
 def _spec(args) -> int:
-    from rnnspec.report import print_spec, spec_dict
+    from rnnspec.spec_report import print_spec, spec_dict
 
     if args.json:
         print(json.dumps(spec_dict(), indent=2))
@@ -121,28 +155,25 @@ def _spec(args) -> int:
 
 
 def _verify(args) -> int:
-    from rnnspec.report import html_report, json_report, overall_status, summary, verdict_line, write_json
+    from rnnspec.report import html_report, json_report, verdict_line, write_json
+    from rnnspec.settings import RunSettings
     from rnnspec.targets import TargetError, load_target
+    from rnnspec.verdicts import exit_code, overall_status, summary
     from rnnspec.verifier import check_dtype, read_xfails, select_properties, unmatched_xfails, verify
 
-    if args.max_examples is not None and args.max_examples < 1:
-        print(f"rnnspec verify: --max-examples={args.max_examples} must be at least 1", file=sys.stderr)
-        return 2
-    if args.timeout <= 0:
-        print(f"rnnspec verify: --timeout={args.timeout} must be positive", file=sys.stderr)
-        return 2
     try:
+        settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples, dtype=args.dtype,
+                               timeout=args.timeout)
         select_properties(args.select)
         xfails = read_xfails(args.xfails) if args.xfails else {}
-        cells = tuple(args.variant.split(",")) if args.variant else None
-        target = load_target(args.target, like=args.like, cells=cells)
-        check_dtype(target, args.dtype)
+        target = load_target(args.target, like=args.like, cells=args.variant)
+        check_dtype(target, settings.dtype)
     except (TargetError, ValueError, OSError) as e:
-        print(f"rnnspec verify: {e}", file=sys.stderr)
-        return 2
+        return _usage_error("verify", str(e))
     what = f"cells {', '.join(target.cells)}" if target.cells else f"a {target.subject} function"
-    dtypes = f", {args.dtype} only" if args.dtype else ""
-    print(f"rnnspec verify {target.cli_args()}: {what}; profile {args.profile}, seed {args.seed}{dtypes}", flush=True)
+    dtypes = f", {settings.dtype} only" if settings.dtype else ""
+    print(f"rnnspec verify {target.cli_args()}: {what}; profile {settings.profile}, seed {settings.seed}{dtypes}",
+          flush=True)
     live = sys.stdout.isatty()  # on a terminal, say which property is running until its verdict replaces it
 
     def started(prop):
@@ -152,23 +183,21 @@ def _verify(args) -> int:
     def finished(verdict):
         print(("\x1b[2K" if live else "") + verdict_line(verdict), flush=True)
 
-    verdicts = verify(target, seed=args.seed, profile=args.profile, max_examples=args.max_examples,
-                      select=args.select, xfails=xfails, timeout=args.timeout, dtype=args.dtype,
-                      on_start=started, on_verdict=finished)
+    verdicts = verify(target, settings=settings, select=args.select, xfails=xfails, on_start=started,
+                      on_verdict=finished)
     if not verdicts:
-        print("rnnspec verify: no property applies to this target with this --select", file=sys.stderr)
-        return 2
+        return _usage_error("verify", "no property applies to this target with this --select")
     for entry in unmatched_xfails(xfails, verdicts):
         print(f"warning: xfails entry {entry!r} matches no property run on this target", file=sys.stderr)
     print(f"{target.name}: {overall_status(verdicts)} ({summary(verdicts)})")
-    report = json_report(target, verdicts, seed=args.seed, profile=args.profile, dtype=args.dtype)
+    report = json_report(target, verdicts, settings=settings)
     if args.json:
         write_json(report, args.json)
     if args.html:
         with open(args.html, "w", encoding="utf-8") as f:
             f.write(html_report(report))
-    code = 0 if overall_status(verdicts) == "passed" else 1
-    if any(v.message.startswith(f"[{v.id}] the target hangs") for v in verdicts):
+    code = exit_code(verdicts)
+    if any(v.failure is not None and v.failure.origin == "hang" for v in verdicts):  # xfailed ones too
         # a hung call's thread may be inside torch (a backward pass, say), where interpreter shutdown
         # would abort the process: leave now, with the verdict's exit code
         sys.stdout.flush()

@@ -8,10 +8,9 @@ settings stay as they are.
 
 from __future__ import annotations
 
-import hypothesis
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, Verbosity, settings
 
-__all__ = ["PROFILES", "settings_for", "prepare"]
+__all__ = ["PROFILES", "hypothesis_settings"]
 
 PROFILES: dict[str, int] = {  # profile -> examples per property
     "quick": 8,
@@ -19,30 +18,17 @@ PROFILES: dict[str, int] = {  # profile -> examples per property
     "thorough": 200,
 }
 
-_COMMON = dict(
-    deadline=None,
-    database=None,
-    print_blob=False,
-    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),  # no slow "explain"
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.differing_executors],
-)
 
-
-def settings_for(profile: str, *, max_examples: int | None = None) -> settings:
-    """The settings of ``profile`` (optionally with another example count)."""
-    if profile not in PROFILES:
-        raise ValueError(f"profile={profile!r} is not one of {sorted(PROFILES)}")
-    if max_examples is not None and max_examples < 1:
-        raise ValueError(f"max_examples={max_examples} must be at least 1")
-    return settings(max_examples=max_examples or PROFILES[profile], **_COMMON)
-
-
-def prepare(test, *, profile: str, max_examples: int | None = None, seed: int = 0):
-    """Give a property's Hypothesis test these settings and this seed, for its next runs.
-
-    (What ``@settings`` and ``@seed`` do at decoration time; done per run, so one process can
-    run properties under several profiles and seeds.)
-    """
-    hypothesis.seed(seed)(test)
-    test._hypothesis_internal_use_settings = settings_for(profile, max_examples=max_examples)
-    return test
+def hypothesis_settings(max_examples: int) -> settings:
+    """Hypothesis settings for one property run of ``max_examples`` examples. Quiet: rnnspec's own
+    failure says the case, the other draws and the replay command."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),  # no slow "explain"
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                               HealthCheck.differing_executors],
+    )

@@ -2,7 +2,8 @@
 
 Each property's ``target`` argument is parametrized with the selected targets: those named by
 ``--rnnspec-target`` (with ``--rnnspec-like``/``--rnnspec-variant``), or torch's built-ins by
-default. A property that needs a capability the target lacks is skipped with the reason.
+default. A property that needs a capability the target lacks is skipped with the reason. The run's
+options become one ``RunSettings``, activated around every property (as ``rnnspec verify`` does).
 Imports of torch and the properties happen only when a property is collected.
 
 ``--rnnspec-json`` and ``--rnnspec-html`` write the same reports as ``rnnspec verify`` (one per
@@ -12,10 +13,12 @@ its test report, and the controlling process, which sees every report, writes th
 
 from __future__ import annotations
 
-
 import pytest
 
+from rnnspec import arguments
+
 _TARGETS_KEY = pytest.StashKey[list]()
+_SETTINGS_KEY = pytest.StashKey[object]()
 
 
 def pytest_addoption(parser):
@@ -23,18 +26,33 @@ def pytest_addoption(parser):
     group.addoption("--rnnspec-target", action="append", default=[],
                     help="target to verify (package.module:Name, ...); repeatable; default: torch's built-ins")
     group.addoption("--rnnspec-like", help="the torch built-in the targets are drop-ins for")
-    group.addoption("--rnnspec-variant", help="the cell kinds the targets claim, comma-separated")
-    group.addoption("--rnnspec-seed", type=int, default=0, help="seed of every property's examples")
-    group.addoption("--rnnspec-profile", default=None,
-                    help="quick, default or thorough (default: default)")
-    group.addoption("--rnnspec-max-examples", type=int, default=None, help="override the profile's examples")
+    group.addoption("--rnnspec-variant", type=arguments.cells, help="the cell kinds the targets claim, comma-separated")
+    group.addoption("--rnnspec-seed", type=arguments.seed, default=0, help="seed of every property's examples")
+    group.addoption("--rnnspec-profile", choices=["quick", "default", "thorough"], default="default",
+                    help="examples per property: quick 8, default 25, thorough 200")
+    group.addoption("--rnnspec-max-examples", type=arguments.positive_int, default=None,
+                    help="override the profile's examples")
     group.addoption("--rnnspec-xfails", default=None, help="known failures: one property id a line, '# reason' after")
-    group.addoption("--rnnspec-timeout", type=float, default=None,
+    group.addoption("--rnnspec-timeout", type=arguments.positive_seconds, default=None,
                     help="seconds one call into the target may take before it counts as hung (default: no limit)")
     group.addoption("--rnnspec-dtype", choices=["float32", "float64"], default=None,
                     help="draw only this dtype (default: every dtype the target claims)")
-    group.addoption("--rnnspec-json", metavar="PATH", default=None, help="write the verdicts as JSON (as rnnspec verify)")
-    group.addoption("--rnnspec-html", metavar="PATH", default=None, help="write the verdicts as one HTML page")
+    group.addoption("--rnnspec-json", metavar="PATH", type=arguments.writable_file, default=None,
+                    help="write the verdicts as JSON (as rnnspec verify)")
+    group.addoption("--rnnspec-html", metavar="PATH", type=arguments.writable_file, default=None,
+                    help="write the verdicts as one HTML page")
+
+
+def _settings(config):
+    """The run's RunSettings, made once from the options."""
+    if _SETTINGS_KEY not in config.stash:
+        from rnnspec.settings import RunSettings
+
+        config.stash[_SETTINGS_KEY] = RunSettings(
+            seed=config.getoption("--rnnspec-seed"), profile=config.getoption("--rnnspec-profile"),
+            max_examples=config.getoption("--rnnspec-max-examples"), dtype=config.getoption("--rnnspec-dtype"),
+            timeout=config.getoption("--rnnspec-timeout"))
+    return config.stash[_SETTINGS_KEY]
 
 
 def _xfails(config) -> dict:
@@ -46,28 +64,19 @@ def _xfails(config) -> dict:
     return read_xfails(path)
 
 
-def _profile(config) -> str:
-    return config.getoption("--rnnspec-profile") or "default"
-
-
 def _targets(config) -> list:
     if _TARGETS_KEY not in config.stash:
-        from rnnspec.targets import default_targets, load_target
+        from rnnspec.targets import TargetError, default_targets, load_target
+        from rnnspec.verifier import check_dtype
 
         names = config.getoption("--rnnspec-target")
-        variant = config.getoption("--rnnspec-variant")
-        cells = tuple(variant.split(",")) if variant else None
-        like = config.getoption("--rnnspec-like")
-        targets = [load_target(n, like=like, cells=cells) for n in names] or default_targets()
-        dtype = config.getoption("--rnnspec-dtype")
-        if dtype:
-            from rnnspec.verifier import check_dtype
-
+        like, cells = config.getoption("--rnnspec-like"), config.getoption("--rnnspec-variant")
+        try:
+            targets = [load_target(n, like=like, cells=cells) for n in names] or default_targets()
             for target in targets if names else []:
-                try:
-                    check_dtype(target, dtype)
-                except ValueError as e:
-                    raise pytest.UsageError(str(e)) from e
+                check_dtype(target, _settings(config).dtype)
+        except (TargetError, ValueError) as e:
+            raise pytest.UsageError(str(e)) from e
         config.stash[_TARGETS_KEY] = targets
     return config.stash[_TARGETS_KEY]
 
@@ -82,7 +91,7 @@ def pytest_generate_tests(metafunc):
     params = []
     for target in _targets(metafunc.config):
         applies, reason = applicability(spec, target)
-        reason = reason or dtype_skip(spec, metafunc.config.getoption("--rnnspec-dtype"))
+        reason = reason or dtype_skip(spec, _settings(metafunc.config).dtype)
         if applies:
             marks = [pytest.mark.skip(reason=reason)] if reason else []
             known = _xfails(metafunc.config)
@@ -92,77 +101,62 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("target", params)
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    fn = getattr(item, "obj", None)
-    spec = getattr(fn, "_rnnspec_property", None)
-    if spec is None:
-        yield
-        return
-    from rnnspec import profiles
-    from rnnspec.checks import CONTEXT, RunContext
-    from rnnspec.verifier import replay_command
+    if getattr(getattr(item, "obj", None), "_rnnspec_property", None) is None:
+        return (yield)
+    from rnnspec.settings import activated
 
-    seed, profile = item.config.getoption("--rnnspec-seed"), _profile(item.config)
-    max_examples, dtype = item.config.getoption("--rnnspec-max-examples"), item.config.getoption("--rnnspec-dtype")
-    profiles.prepare(fn, profile=profile, max_examples=max_examples, seed=seed)
-    target = getattr(item, "callspec", None) and item.callspec.params.get("target")
-    if target is not None:
-        replay = replay_command(target, spec, seed=seed, profile=profile, max_examples=max_examples, dtype=dtype)
-    else:
-        replay = f"pytest --pyargs properties -k {item.name} --rnnspec-seed {seed} --rnnspec-profile {profile}"
-    from rnnspec.harness import CALL_TIMEOUT
-    from rnnspec.strategies import DTYPES
-
-    token = CONTEXT.set(RunContext(spec.id, replay))
-    timeout_token = CALL_TIMEOUT.set(item.config.getoption("--rnnspec-timeout"))
-    dtype_token = DTYPES.set((dtype,) if dtype else DTYPES.get())
-    try:
-        yield
-    finally:
-        DTYPES.reset(dtype_token)
-        CALL_TIMEOUT.reset(timeout_token)
-        CONTEXT.reset(token)
+    with activated(_settings(item.config)):
+        return (yield)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Attach the property's verdict data to the test report (plain data, so xdist carries it)."""
+    """Attach the property's verdict to the test report (plain data, so xdist carries it)."""
     outcome = yield
     spec = getattr(getattr(item, "obj", None), "_rnnspec_property", None)
     target = spec and getattr(item, "callspec", None) and item.callspec.params.get("target")
     if not hasattr(target, "cells"):  # not a property, or one with no target to apply to (NOTSET)
         return
     report = outcome.get_result()
-    message = ""
+    failure, reason = None, ""
     if call.excinfo is not None and not report.skipped:
-        from rnnspec.checks import PropertyFailure
+        failure = getattr(call.excinfo.value, "failure", None)  # PropertyFailure and TargetHung carry one
+        if failure is None:
+            from rnnspec.failures import Failure
 
-        error = call.excinfo.value
-        message = str(error) if isinstance(error, PropertyFailure) else report.longreprtext[-4000:]
+            failure = Failure(f"{call.excinfo.typename}: {call.excinfo.value}", origin="rnnspec")
     elif report.skipped and isinstance(report.longrepr, tuple):
-        message = report.longrepr[2].removeprefix("Skipped: ")
+        reason = report.longrepr[2].removeprefix("Skipped: ")
     report.user_properties.append(("rnnspec", {
         "id": spec.id, "topic": spec.topic, "claim": spec.claim, "target": target.name,
-        "like": getattr(target, "like", None), "cells": list(target.cells), "message": message,
-        "seconds": call.duration}))
+        "like": getattr(target, "like", None), "cells": list(target.cells), "reason": reason,
+        "failure": failure.to_dict() if failure else None, "seconds": call.duration}))
 
 
-def _status(report) -> str | None:
+def _status(report, data) -> str | None:
     """The verdict a test report gives, or None for a phase that gives none."""
+    from rnnspec.failures import Failure
+    from rnnspec.verifier import status_of
+
     xfail = hasattr(report, "wasxfail")
     if report.when == "setup":
         return "skipped" if report.skipped else ("error" if report.failed else None)
     if report.when == "call":
         if report.skipped:
             return "xfailed" if xfail else "skipped"
-        return "xpassed" if xfail and report.passed else ("failed" if report.failed else "passed")
+        if xfail and report.passed:
+            return "xpassed"
+        if report.failed:
+            return status_of(Failure.from_dict(data["failure"])).value if data["failure"] else "failed"
+        return "passed"
     return None
 
 
 def pytest_runtest_logreport(report):
     data = dict(report.user_properties).get("rnnspec")
-    status = data and _status(report)
+    status = data and _status(report, data)
     if status:
         _REPORTS.append({**data, "status": status})
 
@@ -179,7 +173,7 @@ def pytest_sessionfinish(session):
 
     from rnnspec.report import html_report, json_report, write_json
     from rnnspec.spec import PROPERTIES
-    from rnnspec.verifier import Verdict
+    from rnnspec.verdicts import Verdict
 
     order = {p.id: k for k, p in enumerate(PROPERTIES)}  # spec order, as rnnspec verify reports
     _REPORTS.sort(key=lambda r: order[r["id"]])
@@ -187,9 +181,8 @@ def pytest_sessionfinish(session):
     for name in dict.fromkeys(r["target"] for r in _REPORTS):
         mine = [r for r in _REPORTS if r["target"] == name]
         target = SimpleNamespace(name=name, like=mine[0]["like"], cells=mine[0]["cells"])
-        verdicts = [Verdict(r["id"], r["topic"], r["claim"], r["status"], r["message"], r["seconds"]) for r in mine]
-        reports.append(json_report(target, verdicts, seed=config.getoption("--rnnspec-seed"), profile=_profile(config),
-                                   dtype=config.getoption("--rnnspec-dtype")))
+        verdicts = [Verdict.from_dict(r) for r in mine]
+        reports.append(json_report(target, verdicts, settings=_settings(config)))
     if json_path:
         write_json(reports[0] if len(reports) == 1 else {"targets": reports}, json_path)
     if html_path:

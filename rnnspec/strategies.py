@@ -6,15 +6,15 @@ Plural nouns, bounded by ``min_*``/``max_*``, every option keyword-only. Options
 
 from __future__ import annotations
 
-import contextvars
 from typing import Collection, Sequence
 
 from hypothesis import strategies as st
 
+from rnnspec.settings import active
 from rnnspec.cases import BlockCase, CellCase, ClipCase, LayerCase
 from rnnspec.spec import CellConfig, LayerConfig, cell_kind
 
-__all__ = ["DTYPES", "usable_dtypes", "dtypes", "widest_dtype", "seeds", "scales", "layer_configs", "layer_cases", "cell_cases", "clip_cases", "block_cases",
+__all__ = ["usable_dtypes", "dtypes", "widest_dtype", "seeds", "scales", "layer_configs", "layer_cases", "cell_cases", "clip_cases", "block_cases",
            "single_sequence_cases"]
 
 SearchStrategy = st.SearchStrategy
@@ -29,13 +29,9 @@ def _check_bounds(**bounds: int) -> None:
             raise ValueError(f"{lo}={bounds[lo]} is larger than {hi}={bounds[hi]}")
 
 
-# The dtypes a run may draw: both by default; ``rnnspec verify --dtype`` narrows it to one.
-DTYPES: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("rnnspec_dtypes", default=("float32", "float64"))
-
-
 def usable_dtypes(capabilities: Collection[str]) -> list[str]:
-    """The dtypes of this run that a target with ``capabilities`` supports."""
-    return [d for d in DTYPES.get() if d != "float64" or "float64" in capabilities]
+    """The dtypes the active run settings allow (``--dtype``) that a target with ``capabilities`` supports."""
+    return [d for d in active().dtypes if d != "float64" or "float64" in capabilities]
 
 
 def dtypes(*, capabilities: Collection[str]) -> SearchStrategy[str]:

@@ -9,6 +9,7 @@ import pytest
 
 from rnnspec.targets import load_target
 from rnnspec.verifier import verify
+from rnnspec.settings import RunSettings
 
 DROPINS = Path(__file__).resolve().parent / "dropins"
 
@@ -31,7 +32,7 @@ def test_the_catalogue_covers_every_kind_of_mistake():
 @pytest.mark.parametrize("name, like, kind", CATALOGUE, ids=[c[0] for c in CATALOGUE])
 def test_planted_defect_is_caught(name, like, kind):
     # every defect is caught within 8 examples per property (measure_power.py), so the quick profile suffices
-    verdicts = verify(load_target(f"{DROPINS / 'defects.py'}:{name}", like=like), profile="quick")
+    verdicts = verify(load_target(f"{DROPINS / 'defects.py'}:{name}", like=like), settings=RunSettings(profile="quick"))
     caught = [v for v in verdicts if v.status in ("failed", "error")]
     assert caught, f"{name} ({kind}) passed every property: " + ", ".join(v.id for v in verdicts)
     assert all("replay: rnnspec verify" in v.message for v in caught)
@@ -40,6 +41,6 @@ def test_planted_defect_is_caught(name, like, kind):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("name, like", FAITHFUL, ids=[f[0] for f in FAITHFUL])
 def test_faithful_dropins_raise_no_false_alarm(name, like, seed):
-    verdicts = verify(load_target(f"{DROPINS / 'independent.py'}:{name}", like=like), profile="quick", seed=seed)
+    verdicts = verify(load_target(f"{DROPINS / 'independent.py'}:{name}", like=like), settings=RunSettings(profile="quick", seed=seed))
     bad = [v for v in verdicts if v.status not in ("passed", "skipped")]
     assert not bad, "\n".join(v.message for v in bad)

@@ -9,10 +9,13 @@ import sys
 import pytest
 
 from rnnspec import matrix
+from rnnspec.matrix import frameworks, worker
+from rnnspec.settings import RunSettings
 
 HAS_KERAS = importlib.util.find_spec("keras") is not None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_KERAS, reason="keras is not installed (pip install rnnspec[keras]; .ci/run installs it)")
 def test_the_matrix_runs_keras(tmp_path):
     result = subprocess.run([sys.executable, "-m", "rnnspec", "matrix", "--profile", "quick", "--max-examples", "4", "--frameworks", "keras-torch",
@@ -28,8 +31,8 @@ def test_the_matrix_runs_keras(tmp_path):
     # a finding, not an adapter bug: Keras computes float64 layers in float32 (see the adapter's notes)
     mismatch = rows["GRUResetBefore", "float64"]["properties"]["matches_reference"]
     assert mismatch["status"] == "failed" and "dtype='float64'" in mismatch["message"]
-    assert any("GRUResetBefore [keras-torch, float64] does not satisfy matches_reference" in s and "result_type" in s
-               for s in data["discrepancies"])
+    sentences = [s for s in data["discrepancies"] if "GRUResetBefore [keras-torch, float64] does not satisfy matches_reference" in s]
+    assert sentences and "result_type" in sentences[0] and sentences[0].count("float64") == 1 + sentences[0].count("float64 ")
     assert "<table>" in (tmp_path / "m.html").read_text()
 
 
@@ -39,21 +42,29 @@ def test_onnxruntime_runs_an_exported_lstm_stack():
     from rnnspec.targets import load_target
     from rnnspec.verifier import verify
 
-    verdicts = verify(load_target("rnnspec.targets.adapters.onnxruntime:LSTM"), profile="quick",
-                      select=["matches_reference", "packed_is_each_alone"])
+    verdicts = verify(load_target("rnnspec.targets.adapters.onnxruntime:LSTM"), select=["matches_reference", "packed_is_each_alone"], settings=RunSettings(profile="quick"))
     assert [(v.id, v.status) for v in verdicts] == [("matches_reference", "passed"), ("packed_is_each_alone", "skipped")]
 
 
 def test_a_missing_framework_is_listed_not_fatal(monkeypatch):
-    monkeypatch.setattr(matrix, "FRAMEWORKS", {"nonexistent": matrix.Framework("no_such_framework_xyz", "x", ("x:y",))})
-    messages = list(matrix._run_framework("nonexistent", profile="quick", seed=0))
-    assert len(messages) == 1 and "ModuleNotFoundError" in messages[0]["not_installed"]
+    import rnnspec.targets.adapters as adapters
+
+    def missing(module):
+        raise ModuleNotFoundError("No module named 'tensorflow'")
+
+    monkeypatch.setattr(adapters, "targets_of", missing)
+    monkeypatch.setattr(worker, "FRAMEWORKS", {"nonexistent": matrix.Framework("x", "keras")})
+    messages = list(worker.rows("nonexistent", RunSettings(profile="quick")))
+    assert len(messages) == 1 and "ModuleNotFoundError" in messages[0]["not_installed"], messages
 
 
 def test_a_crashing_framework_process_is_listed_and_the_rest_go_on(monkeypatch):
     # the worker process does not know this name, so it exits with an error: listed, not raised
-    monkeypatch.setattr(matrix, "FRAMEWORKS", {"ghost": matrix.Framework("torch", "torch", ())})
-    result = matrix.run_matrix(profile="quick")
+    monkeypatch.setattr(frameworks, "FRAMEWORKS", {"ghost": matrix.Framework("torch")})
+    from rnnspec.matrix import runner
+
+    monkeypatch.setattr(runner, "FRAMEWORKS", frameworks.FRAMEWORKS)
+    result = matrix.run_matrix(RunSettings(profile="quick"), frameworks=["ghost"])
     assert result["rows"] == [] and "exited with 2" in result["not_installed"]["ghost"]
 
 
@@ -64,28 +75,36 @@ def test_framework_prefixes_select_every_backend():
         matrix.select_frameworks(["tensorflow"])
 
 
-def test_discrepancies_read_as_sentences_and_html_escapes_them():
-    from rnnspec.verifier import Verdict
+def _row(framework, target, dtype="float32", **statuses):
+    from rnnspec.failures import Failure
+    from rnnspec.verdicts import Verdict
 
-    v = Verdict("matches_reference", "semantics", "", "failed", "[matches_reference] output: <b>2</b> of 4 differ", 0.1)
-    sentence = matrix._sentence("my<lib>", v)
-    assert sentence.startswith("my<lib> does not satisfy matches_reference (output and final states equal")
-    page = matrix.matrix_html({"versions": {}, "profile": "quick", "seed": 0, "not_installed": {},
-                               "discrepancies": [sentence],
-                               "rows": [{"target": "my<lib>", "cells": ["lstm"], "properties": {
-                                   "matches_reference": {"status": "failed", "message": v.message}}}]})
-    assert "my&lt;lib&gt;" in page and "<b>2</b>" not in page
+    def verdict(pid, status):
+        failure = Failure("output: <b>2</b> of 4 differ", case="LayerCase(dtype='float32')", dtype="float32",
+                          property_id=pid) if status == "failed" else None
+        return Verdict(pid, "semantics", "the claim", status, 0.1, failure).to_dict()
+
+    return {"framework": framework, "target": target, "dtype": dtype, "cells": ["lstm"], "notes": "",
+            "status": "failed" if "failed" in statuses.values() else "passed", "summary": "",
+            "properties": {pid: verdict(pid, status) for pid, status in statuses.items()}}
+
+
+def test_discrepancies_read_as_sentences_from_fields_and_html_escapes_them():
+    m = {"versions": {}, "profile": "quick", "seed": 0, "not_installed": {},
+         "rows": [_row("torch", "my<lib>", matches_reference="failed", parameter_layout="passed")]}
+    (sentence,) = matrix.discrepancies(m)
+    assert sentence == ("my<lib> [torch, float32] does not satisfy matches_reference (the claim): "
+                        "output: <b>2</b> of 4 differ")  # the dtype once, from the row
+    page = matrix.matrix_html(m)
+    assert "my&lt;lib&gt;" in page and "<b>2</b>" not in page and "&lt;b&gt;2&lt;/b&gt;" in page
 
 
 def test_update_replaces_only_the_frameworks_rerun():
-    def row(framework, target, status):
-        return {"framework": framework, "target": target, "status": status}
-
     old = {"profile": "quick", "max_examples": 4, "seed": 0, "not_installed": {"keras-tensorflow": "no tf"},
-           "rows": [row("torch", "t", "passed"), row("keras-jax", "k", "failed")],
-           "discrepancies": ["k [keras-jax, float64] does not satisfy x"]}
+           "rows": [_row("torch", "t", a="passed"), _row("keras-jax", "k", "float64", a="failed")]}
     new = {"profile": "quick", "max_examples": 4, "seed": 0, "not_installed": {}, "versions": {},
-           "rows": [row("keras-jax", "k", "passed")], "discrepancies": []}
+           "rows": [_row("keras-jax", "k", "float64", a="passed")]}
+    assert len(matrix.discrepancies(old)) == 1
     merged = matrix.update_matrix(old, new)
     assert [(r["framework"], r["status"]) for r in merged["rows"]] == [("torch", "passed"), ("keras-jax", "passed")]
     assert merged["discrepancies"] == [] and merged["not_installed"] == {"keras-tensorflow": "no tf"}
@@ -95,7 +114,9 @@ def test_update_replaces_only_the_frameworks_rerun():
 
 def test_a_framework_that_writes_much_to_stderr_does_not_block(monkeypatch):
     # PYTHONVERBOSE makes the worker log every import to stderr: far more than a pipe's buffer
-    loud = matrix.Framework("torch", "torch", (), {"PYTHONVERBOSE": "1"})
-    monkeypatch.setattr(matrix, "FRAMEWORKS", {**matrix.FRAMEWORKS, "torch": loud})
-    result = matrix.run_matrix(profile="quick", max_examples=1, frameworks=["torch"])
+    from rnnspec.matrix import runner
+
+    loud = matrix.Framework("torch", env={"PYTHONVERBOSE": "1"})
+    monkeypatch.setattr(runner, "FRAMEWORKS", {**frameworks.FRAMEWORKS, "torch": loud})
+    result = matrix.run_matrix(RunSettings(profile="quick", max_examples=1), frameworks=["torch"])
     assert len(result["rows"]) == 16 and not result["not_installed"]  # six layers/cells x 2 dtypes, 2 clips x 2

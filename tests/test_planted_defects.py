@@ -11,6 +11,7 @@ from planted_defects import DEFECTS
 from rnnspec import cli
 from rnnspec.targets import load_target
 from rnnspec.verifier import verify
+from rnnspec.settings import RunSettings
 
 HERE = Path(__file__).resolve().parent
 
@@ -18,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 @pytest.mark.parametrize("name, like, catcher", DEFECTS, ids=[d[0] for d in DEFECTS])
 def test_planted_defect_is_caught(name, like, catcher, capsys):
     target = load_target(f"{HERE / 'planted_defects.py'}:{name}", like=like)
-    verdicts = {v.id: v for v in verify(target, profile="default")}
+    verdicts = {v.id: v for v in verify(target, settings=RunSettings(profile="default"))}
     caught = verdicts[catcher]
     assert caught.status == "failed", f"{name} was not caught by {catcher}: {caught}"
     assert "case: " in caught.message and "replay: rnnspec verify" in caught.message, caught.message
@@ -35,6 +36,6 @@ def test_planted_defect_is_caught(name, like, catcher, capsys):
 )
 def test_faithful_reference_modules_pass(name, like, variant):
     target = load_target(f"reference_impls.torch_modules:{name}", like=like)
-    verdicts = verify(target, profile="quick")
+    verdicts = verify(target, settings=RunSettings(profile="quick"))
     bad = [v for v in verdicts if v.status != "passed"]
     assert not bad, "\n".join(v.message for v in bad)

@@ -12,6 +12,7 @@ import torch
 from rnnspec.report import html_report, json_report
 from rnnspec.targets import TorchLikeTarget
 from rnnspec.verifier import verify
+from rnnspec.settings import RunSettings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -59,11 +60,12 @@ class ScriptLSTM(torch.nn.LSTM):
 def test_a_hanging_target_is_an_error_and_the_rest_is_skipped():
     RELEASE.clear()
     start = time.perf_counter()
-    verdicts = verify(TorchLikeTarget(HangingLSTM, like="torch.nn.LSTM", name="hangs"), profile="quick",
-                      select=["matches_reference", "omitted_state_is_zeros"], timeout=0.5)
+    verdicts = verify(TorchLikeTarget(HangingLSTM, like="torch.nn.LSTM", name="hangs"), select=["matches_reference", "omitted_state_is_zeros"], settings=RunSettings(profile="quick", timeout=0.5))
     assert time.perf_counter() - start < 20
-    assert verdicts[0].status == "error" and "did not return within 0.5 s" in verdicts[0].message
-    assert verdicts[1].status == "skipped" and "hung on an earlier property" in verdicts[1].message
+    assert verdicts[0].status == "hung" and "did not return within 0.5 s" in verdicts[0].message
+    assert verdicts[0].failure.origin == "hang" and "case: LayerCase(" in verdicts[0].message  # the case that hung
+    assert "--timeout 0.5" in verdicts[0].failure.replay  # the replay hangs the same way
+    assert verdicts[1].status == "skipped" and "hung on an earlier property" in verdicts[1].reason
     RELEASE.set()
 
 
@@ -73,10 +75,9 @@ def test_hanging_construction_and_backward_are_caught_too():
         for factory, select in ((hanging_constructor, "matches_reference"),
                                 (BackwardHangingLSTM, "grads_match_reference")):
             start = time.perf_counter()
-            verdicts = verify(TorchLikeTarget(factory, like="torch.nn.LSTM", name="hangs"), profile="quick",
-                              select=[select], timeout=0.5)
+            verdicts = verify(TorchLikeTarget(factory, like="torch.nn.LSTM", name="hangs"), select=[select], settings=RunSettings(profile="quick", timeout=0.5))
             assert time.perf_counter() - start < 20
-            assert verdicts[0].status == "error" and "did not return within 0.5 s" in verdicts[0].message, verdicts
+            assert verdicts[0].status == "hung" and "did not return within 0.5 s" in verdicts[0].message, verdicts
     finally:
         RELEASE.set()
         for thread in threading.enumerate():
@@ -112,8 +113,8 @@ def test_xfails_turn_known_failures_into_xfailed_and_passes_into_xpassed(tmp_pat
 
 def test_html_report_is_self_contained_and_escapes_what_the_target_said():
     target = TorchLikeTarget(ScriptLSTM, like="torch.nn.LSTM", name="<b>bold</b>")
-    verdicts = verify(target, profile="quick", select=["matches_reference"])
-    page = html_report(json_report(target, verdicts, seed=0, profile="quick"))
+    verdicts = verify(target, select=["matches_reference"], settings=RunSettings(profile="quick"))
+    page = html_report(json_report(target, verdicts, settings=RunSettings(profile="quick")))
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
     assert "<link" not in page and "src=" not in page  # nothing to fetch
     assert "failed" in page and "matches_reference" in page

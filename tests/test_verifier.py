@@ -4,6 +4,7 @@ import torch
 
 from rnnspec.targets import TorchLikeTarget
 from rnnspec.verifier import verify
+from rnnspec.settings import RunSettings
 
 
 def counting_lstm(calls):
@@ -16,18 +17,17 @@ def counting_lstm(calls):
 def test_profile_and_max_examples_apply_per_run():
     calls = []
     target = TorchLikeTarget(counting_lstm(calls), like="torch.nn.LSTM", name="counting")
-    verify(target, profile="quick", select=["omitted_state_is_zeros"])
+    verify(target, select=["omitted_state_is_zeros"], settings=RunSettings(profile="quick"))
     quick = len(calls)
     calls.clear()
-    verify(target, profile="quick", max_examples=3, select=["omitted_state_is_zeros"])
+    verify(target, select=["omitted_state_is_zeros"], settings=RunSettings(profile="quick", max_examples=3))
     assert len(calls) < quick <= 2 * 8, (len(calls), quick)  # omitted_state builds twice per example
 
 
 def test_same_seed_same_examples_other_seed_other_examples():
     def sizes(seed):
         calls = []
-        verify(TorchLikeTarget(counting_lstm(calls), like="torch.nn.LSTM", name="c"), profile="quick", seed=seed,
-               select=["matches_reference"])
+        verify(TorchLikeTarget(counting_lstm(calls), like="torch.nn.LSTM", name="c"), select=["matches_reference"], settings=RunSettings(profile="quick", seed=seed))
         return calls
 
     assert sizes(0) == sizes(0)
@@ -46,22 +46,19 @@ class WrongNames(torch.nn.Module):
 
 
 def test_a_raising_target_fails_with_the_error_named():
-    (v,) = verify(TorchLikeTarget(RaisesLSTM, like="torch.nn.LSTM", name="raises"), profile="quick",
-                  select=["matches_reference"])
+    (v,) = verify(TorchLikeTarget(RaisesLSTM, like="torch.nn.LSTM", name="raises"), select=["matches_reference"], settings=RunSettings(profile="quick"))
     assert v.status == "failed" and "the target raised RuntimeError: kernel exploded" in v.message, v.message
     assert "replay: rnnspec verify raises --like torch.nn.LSTM --select matches_reference" in v.message
 
 
 def test_wrong_parameter_names_are_an_error_verdict_naming_them():
-    (v,) = verify(TorchLikeTarget(WrongNames, like="torch.nn.LSTM", name="wrong"), profile="quick",
-                  select=["matches_reference"])
+    (v,) = verify(TorchLikeTarget(WrongNames, like="torch.nn.LSTM", name="wrong"), select=["matches_reference"], settings=RunSettings(profile="quick"))
     assert v.status == "error", v
     assert "missing [" in v.message and "'weight_ih_l0'" in v.message and "unexpected ['w']" in v.message, v.message
 
 
 def test_properties_of_other_subjects_and_cells_do_not_apply():
-    verdicts = verify(TorchLikeTarget(torch.nn.LSTMCell, like="torch.nn.LSTMCell"), profile="quick",
-                      select=["semantics", "gru"])
+    verdicts = verify(TorchLikeTarget(torch.nn.LSTMCell, like="torch.nn.LSTMCell"), select=["semantics", "gru"], settings=RunSettings(profile="quick"))
     assert verdicts and all(v.id.startswith("cell_") for v in verdicts)
 
 
@@ -82,11 +79,11 @@ def test_dtype_narrows_every_draw_to_one_dtype():
     for dtype, expected in ((None, {torch.float32, torch.float64}), ("float32", {torch.float32}),
                             ("float64", {torch.float64})):
         seen = set()
-        verify(DtypeRecorder(seen), profile="quick", select=select, dtype=dtype)
+        verify(DtypeRecorder(seen), select=select, settings=RunSettings(profile="quick", dtype=dtype))
         assert seen == expected, (dtype, seen)
     # the float32-vs-float64 comparison needs a float64 run: skipped under float32 only
     for dtype, skipped in ((None, False), ("float32", True), ("float64", False)):
-        agree = verify(DtypeRecorder(set()), profile="quick", select=["float32_agrees_with_float64"], dtype=dtype)[0]
+        agree = verify(DtypeRecorder(set()), select=["float32_agrees_with_float64"], settings=RunSettings(profile="quick", dtype=dtype))[0]
         assert (agree.status == "skipped") == skipped, (dtype, agree)
 
 
@@ -95,4 +92,4 @@ def test_dtype_float64_on_a_float32_only_target_is_refused():
 
     target = TorchLikeTarget(torch.nn.LSTM, like="torch.nn.LSTM", capabilities={"batch_first"})
     with pytest.raises(ValueError, match="does not claim float64"):
-        verify(target, dtype="float64")
+        verify(target, settings=RunSettings(dtype="float64"))

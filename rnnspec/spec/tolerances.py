@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Tolerance", "BASE_TOLERANCES", "tolerance"]
+__all__ = ["Tolerance", "BASE_TOLERANCES", "DTYPES", "tolerance"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ BASE_TOLERANCES: dict[str, dict[str, Tolerance]] = {
     "float32": {"value": Tolerance(rtol=1e-4, atol=1e-5), "grad": Tolerance(rtol=1e-3, atol=1e-4)},
     "float64": {"value": Tolerance(rtol=1e-10, atol=1e-12), "grad": Tolerance(rtol=1e-9, atol=1e-11)},
 }
+
+DTYPES: tuple[str, ...] = tuple(BASE_TOLERANCES)  # the dtypes rnnspec draws and compares, narrowest first
 
 
 def tolerance(dtype: str, *, seq_len: int = 1, num_layers: int = 1, grad: bool = False) -> Tolerance:

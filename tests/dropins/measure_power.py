@@ -19,6 +19,7 @@ from defects import CATALOGUE  # noqa: E402
 
 from rnnspec.targets import load_target  # noqa: E402
 from rnnspec.verifier import verify  # noqa: E402
+from rnnspec.settings import RunSettings
 
 COUNTS = (1, 2, 4, 8, 16, 25)
 
@@ -32,7 +33,7 @@ def main(argv=None) -> None:
     for name, like, kind in CATALOGUE:
         target = load_target(f"{HERE / 'defects.py'}:{name}", like=like)
         needed[name] = next((n for n in COUNTS if any(
-            v.status in ("failed", "error") for v in verify(target, profile="default", max_examples=n, seed=args.seed))),
+            v.status in ("failed", "error") for v in verify(target, settings=RunSettings(profile="default", max_examples=n, seed=args.seed)))),
             None)
         print(f"{name:40s} {kind:38s} {needed[name] or 'missed'}", flush=True)
     found = [n for n in needed.values() if n is not None]

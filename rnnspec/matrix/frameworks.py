@@ -1,0 +1,58 @@
+"""The frameworks the matrix knows: what to import, which distribution's version to report, and
+which targets to run (the adapter modules' own ``TARGETS`` mappings, never a list kept here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Framework", "FRAMEWORKS", "select_frameworks"]
+
+_TORCH_BUILTINS = ("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNNCell", "torch.nn.LSTMCell",
+                   "torch.nn.GRUCell", "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_")
+
+
+@dataclass(frozen=True)
+class Framework:
+    package: str  # the distribution whose version the matrix reports
+    adapter: str | None = None  # a module of rnnspec.targets.adapters whose TARGETS are run; None: torch's built-ins
+    prefix: str = ""  # only the adapter's targets whose name starts with this
+    exclude: str | None = None  # ... and does not start with this
+    env: dict[str, str] = field(default_factory=dict)  # set in the framework's process
+
+    def target_specs(self) -> list[str]:
+        """What ``load_target`` takes for each target (imports the adapter: call it in the framework's process)."""
+        if self.adapter is None:
+            return list(_TORCH_BUILTINS)
+        from rnnspec.targets.adapters import targets_of
+
+        return [f"rnnspec.targets.adapters.{self.adapter}:{name}" for name in targets_of(self.adapter)
+                if name.startswith(self.prefix) and not (self.exclude and name.startswith(self.exclude))]
+
+
+FRAMEWORKS: dict[str, Framework] = {
+    "torch": Framework("torch"),
+    "torchscript": Framework("torch", "torch_compile", prefix="Traced"),
+    # CompiledUnrolled*: Dynamo's allow_rnn costs ~3 s of compilation per shape, so not in the matrix
+    "torch.compile": Framework("torch", "torch_compile", prefix="Compiled", exclude="CompiledUnrolled"),
+    "keras-torch": Framework("keras", "keras", env={"KERAS_BACKEND": "torch"}),
+    "keras-jax": Framework("keras", "keras", env={"KERAS_BACKEND": "jax"}),
+    "keras-tensorflow": Framework("keras", "keras", env={"KERAS_BACKEND": "tensorflow"}),
+    "flax.linen": Framework("flax", "flax_linen"),
+    "flax.nnx": Framework("flax", "flax_nnx"),
+    "equinox": Framework("equinox", "equinox"),
+    "onnxruntime": Framework("onnxruntime", "onnxruntime"),
+}
+
+
+def select_frameworks(names) -> list[str]:
+    """Framework names for ``--frameworks``: exact names, or else a prefix before '-' or '.'
+    (``keras`` is every Keras backend, ``flax`` both Flax APIs). ValueError for a name that matches none."""
+    if not names:
+        return list(FRAMEWORKS)
+    chosen = []
+    for name in names:
+        matched = [name] if name in FRAMEWORKS else [f for f in FRAMEWORKS if f.split("-")[0].split(".")[0] == name]
+        if not matched:
+            raise ValueError(f"--frameworks {name!r} matches none of {sorted(FRAMEWORKS)}")
+        chosen += [f for f in matched if f not in chosen]
+    return chosen

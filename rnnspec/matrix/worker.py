@@ -1,0 +1,75 @@
+"""One framework's rows, in its own process: ``python -m rnnspec.matrix.worker FRAMEWORK --seed ...``.
+
+Prints one JSON line per row (target and dtype), each starting with ``MARKER``; anything else a
+library prints is ignored by the runner. A framework that does not import gives one
+``not_installed`` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.metadata
+import json
+import sys
+
+from rnnspec.matrix.frameworks import FRAMEWORKS
+
+__all__ = ["MARKER", "rows", "main"]
+
+MARKER = "rnnspec-matrix "
+
+
+def _dtypes(target) -> list[str | None]:
+    """One row per dtype the target claims (None: a target whose subject has no dtype option)."""
+    from rnnspec.spec import DTYPES, capabilities_of
+
+    if "float64" not in capabilities_of(target.subject):
+        return [None]
+    return [d for d in DTYPES if d != "float64" or "float64" in target.capabilities]
+
+
+def rows(name: str, settings):
+    """Yields ``{"row": ...}`` per target and dtype, or one ``{"not_installed": reason}``."""
+    from rnnspec.targets import load_target
+    from rnnspec.verdicts import overall_status, summary
+    from rnnspec.verifier import verify
+
+    framework = FRAMEWORKS[name]
+    try:
+        specs = framework.target_specs()
+    except Exception as e:  # not installed, or broken: a line saying so, not a crash
+        yield {"not_installed": f"{type(e).__name__}: {e}"}
+        return
+    try:
+        version = importlib.metadata.version(framework.package)
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    for spec in specs:
+        target = load_target(spec)
+        for dtype in _dtypes(target):
+            verdicts = verify(target, settings=dataclasses.replace(settings, dtype=dtype))
+            yield {"row": {"framework": name, "framework_version": version, "target": target.name,
+                           "dtype": dtype or "all", "cells": list(target.cells), "notes": target.notes,
+                           "status": overall_status(verdicts).value, "summary": summary(verdicts),
+                           "properties": {v.id: v.to_dict() for v in verdicts}}}
+
+
+def main(argv=None) -> int:
+    from rnnspec import arguments
+    from rnnspec.settings import RunSettings
+
+    parser = argparse.ArgumentParser(prog="python -m rnnspec.matrix.worker", description="one framework's rows, as JSON lines")
+    parser.add_argument("framework", choices=sorted(FRAMEWORKS))
+    parser.add_argument("--profile", default="default")
+    parser.add_argument("--seed", type=arguments.seed, default=0)
+    parser.add_argument("--max-examples", type=arguments.positive_int, default=None)
+    args = parser.parse_args(argv)
+    settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples)
+    for message in rows(args.framework, settings):
+        print(MARKER + json.dumps(message), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

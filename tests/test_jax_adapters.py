@@ -1,11 +1,14 @@
 """The JAX adapters (Flax linen, Flax nnx, Equinox): faithful mappings pass, including gradients
 through jax.vjp; a wrong mapping is caught (so the adapter path can fail); nnx's GRU, which has no
-b_hn, is reported as differing from torch's GRU."""
+b_hn, is reported as differing from torch's GRU, and the replay command it prints reproduces it."""
 
+import argparse
 import importlib.util
+import shlex
 
 import pytest
 
+from rnnspec.settings import RunSettings
 from rnnspec.verifier import verify
 
 pytestmark = pytest.mark.skipif(
@@ -18,8 +21,8 @@ CELL_CHECKS = ["cell_matches_reference", "cell_grads_match_reference", "cell_unb
 
 
 def _statuses(target, select, max_examples=None):
-    return {v.id: (v.status, v.message) for v in verify(target, profile="quick", max_examples=max_examples,
-                                                         select=select)}
+    settings = RunSettings(profile="quick", max_examples=max_examples)
+    return {v.id: (v.status, v.message) for v in verify(target, select=select, settings=settings)}
 
 
 @pytest.mark.parametrize("name", ["flax_linen:GRU", "flax_nnx:OptimizedLSTM"])
@@ -49,14 +52,28 @@ def test_a_wrong_weight_mapping_is_caught(monkeypatch):
         return mapped
 
     monkeypatch.setattr(flax_linen, "linen_params", swapped)
-    got = _statuses(flax_linen.FlaxLinenLayer("gru"), ["matches_reference"])  # a fresh target: nothing cached
+    fresh = flax_linen.FlaxLinen(name="rnnspec.targets.adapters.flax_linen:GRU", subject="layer", cell="gru")
+    got = _statuses(fresh, ["matches_reference"])  # a fresh target: nothing cached
     assert got["matches_reference"][0] == "failed" and "differ beyond the tolerance" in got["matches_reference"][1]
 
 
-def test_nnx_gru_lacks_b_hn_and_is_reported():
+def test_nnx_gru_lacks_b_hn_and_is_reported_and_the_replay_reproduces_it():
+    from rnnspec.targets import load_target
     from rnnspec.targets.adapters import flax_nnx
 
     got = _statuses(flax_nnx.GRUCell, ["cell_matches_reference"])
     status, message = got["cell_matches_reference"]
-    assert status == "failed" and "h'" in message and "replay: rnnspec verify rnnspec.targets.adapters.flax_nnx:GRUCell" \
-        in message
+    assert status == "failed" and "h'" in message
+    assert "replay: rnnspec verify rnnspec.targets.adapters.flax_nnx:GRUCell" in message
+    replay = next(line.split("replay: ", 1)[1] for line in message.splitlines() if "replay: " in line)
+    parser = argparse.ArgumentParser()
+    for option in ("--like", "--variant", "--select", "--profile", "--dtype"):
+        parser.add_argument(option)
+    parser.add_argument("target")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--max-examples", type=int)
+    args = parser.parse_args(shlex.split(replay.removeprefix("rnnspec verify ")))
+    target = load_target(args.target, like=args.like, cells=tuple(args.variant.split(",")) if args.variant else None)
+    again = verify(target, select=[args.select], settings=RunSettings(
+        seed=args.seed, profile=args.profile, max_examples=args.max_examples, dtype=args.dtype))
+    assert [(v.id, v.status, v.message) for v in again] == [("cell_matches_reference", status, message)]

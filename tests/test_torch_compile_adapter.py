@@ -5,12 +5,13 @@ fallback), also when rnnspec calls the target from its timeout thread."""
 import torch
 
 from rnnspec.spec import LayerConfig
+from rnnspec.settings import RunSettings
 from rnnspec.targets.adapters import torch_compile
 from rnnspec.verifier import verify
 
 
-def _statuses(target, select, **kwargs):
-    return {v.id: v.status for v in verify(target, select=select, **kwargs)}
+def _statuses(target, select, **settings):
+    return {v.id: v.status for v in verify(target, select=select, settings=RunSettings(**settings))}
 
 
 def test_traced_layer_generalises_to_other_shapes():

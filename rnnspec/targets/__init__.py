@@ -1,9 +1,11 @@
-"""Targets: adapters that load canonical weights into an implementation and run it."""
+"""Targets: what rnnspec verifies, declared (``Declaration``) and built (``Target.build``); the
+torch drop-ins and functions a user names, and the adapters (``rnnspec.targets.adapters``)."""
 
-from .base import Target, TargetError, applicability
-from .functions import FUNCTION_LIKES, FunctionTarget
+from .base import Declaration, Target, TargetError, applicability
+from .functions import FunctionTarget
+from .likes import FUNCTION_LIKES, LIKES, like_subject_and_cells
 from .loading import DEFAULT_TARGETS, default_targets, load_target, resolve
-from .torch_like import LIKES, TorchLikeTarget, like_subject_and_cells
+from .torch_like import TorchLikeTarget
 
-__all__ = ["Target", "TargetError", "applicability", "DEFAULT_TARGETS", "default_targets", "load_target",
+__all__ = ["Declaration", "Target", "TargetError", "applicability", "DEFAULT_TARGETS", "default_targets", "load_target",
            "resolve", "FUNCTION_LIKES", "FunctionTarget", "LIKES", "TorchLikeTarget", "like_subject_and_cells"]

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from .base import Target, TargetError
-from .functions import FUNCTION_LIKES, FunctionTarget
-from .torch_like import LIKES, TorchLikeTarget
+from .functions import FunctionTarget
+from .likes import FUNCTION_LIKES, LIKES
+from .torch_like import TorchLikeTarget
 
 __all__ = ["resolve", "load_target", "DEFAULT_TARGETS", "default_targets"]
 
@@ -91,12 +92,20 @@ def _like_of(obj) -> str | None:
 
 
 def load_target(spec: str, *, like: str | None = None, cells: tuple[str, ...] | None = None) -> Target:
-    """A Target for ``spec``: a Target instance as is, else a torch-like drop-in.
+    """A Target for ``spec`` (what follows ``rnnspec verify``): a Target instance as is, else a
+    torch-like drop-in or a function target.
 
-    ``like`` is implied when ``spec`` names a torch built-in itself.
+    ``like`` (``--like``) is implied when ``spec`` names a torch built-in itself; ``cells``
+    (``--variant``) defaults to the cells of ``like``. A Target instance declares its own, so
+    giving either for one is a TargetError, not an option silently ignored.
     """
     obj = resolve(spec)
     if isinstance(obj, Target):
+        given = [option for option, value in (("--like", like), ("--variant", cells)) if value is not None]
+        if given:
+            raise TargetError(
+                f"target {spec!r} is a Target, which declares its own like and cells (like={obj.like!r}, "
+                f"cells={list(obj.cells)}); drop {' and '.join(given)}")
         return obj
     like = like or _like_of(obj)
     if like is None:
@@ -108,6 +117,8 @@ def load_target(spec: str, *, like: str | None = None, cells: tuple[str, ...] | 
         raise TargetError(f"target {spec!r} is a {type(obj).__name__}, not a class, factory or function")
     try:
         if like in FUNCTION_LIKES:
+            if cells is not None:
+                raise TargetError(f"target {spec!r} is a function like {like}, which computes no cells; drop --variant")
             return FunctionTarget(obj, like=like, name=spec)
         return TorchLikeTarget(obj, like=like, name=spec, cells=cells)
     except ValueError as e:
@@ -115,4 +126,5 @@ def load_target(spec: str, *, like: str | None = None, cells: tuple[str, ...] | 
 
 
 def default_targets() -> list[Target]:
+    """The targets of DEFAULT_TARGETS, loaded."""
     return [load_target(spec, like=like, cells=cells) for spec, like, cells in DEFAULT_TARGETS]

@@ -7,31 +7,22 @@ TargetError that says which.
 
 from __future__ import annotations
 
+import shlex
 from typing import Callable, Mapping
 
 import torch
 
-from rnnspec.spec import CELLS, CellConfig, LayerConfig, capabilities_of, cell_kind
+from rnnspec.spec import CellConfig, LayerConfig, capabilities_of, cell_kind
 
-from .base import Target, TargetError
+from .base import Declaration, Target, TargetError
+from .likes import LIKES, like_subject_and_cells
 
 __all__ = ["TorchLikeTarget", "LIKES", "like_subject_and_cells"]
 
-# The torch objects a drop-in may be "like", each with its subject and cell kinds.
-LIKES: tuple[str, ...] = tuple(
-    sorted({k.torch_layer for k in CELLS.values() if k.torch_layer} | {k.torch_cell for k in CELLS.values() if k.torch_cell})
-)
 
-
-def like_subject_and_cells(like: str) -> tuple[str, tuple[str, ...]]:
-    layer_cells = tuple(k.name for k in CELLS.values() if k.torch_layer == like)
-    cell_cells = tuple(k.name for k in CELLS.values() if k.torch_cell == like)
-    if layer_cells:
-        return "layer", layer_cells
-    if cell_cells:
-        return "cell", cell_cells
-    raise ValueError(f"like={like!r} is not a torch recurrent built-in nor a function rnnspec knows; "
-                     f"expected one of {list(LIKES)} or of rnnspec.targets.FUNCTION_LIKES")
+def default_name(obj) -> str:
+    """``module:qualname`` of a class or function, as ``rnnspec verify`` resolves it."""
+    return f"{getattr(obj, '__module__', '?')}:{getattr(obj, '__qualname__', obj)}"
 
 
 class TorchLikeTarget(Target):
@@ -39,8 +30,8 @@ class TorchLikeTarget(Target):
 
     Args:
         factory: the class or a callable with the torch twin's constructor signature.
-        like: the torch twin, e.g. ``"torch.nn.LSTM"``.
-        name: how the user named the target.
+        like: the torch twin, e.g. ``"torch.nn.LSTM"`` (one of LIKES).
+        name: how the user named the target (by default ``module:qualname`` of ``factory``).
         cells: the cell kinds it claims, by default those of ``like`` (e.g. a lecture-form GRU
             claims ``("gru_reset_before",)``).
         capabilities: the options it supports, by default all of them.
@@ -48,16 +39,16 @@ class TorchLikeTarget(Target):
 
     def __init__(self, factory: Callable, *, like: str, name: str | None = None,
                  cells: tuple[str, ...] | None = None, capabilities=None):
+        subject, like_cells = like_subject_and_cells(like)
+        super().__init__(Declaration(
+            name=name or default_name(factory), subject=subject, cells=like_cells if cells is None else cells,
+            capabilities=capabilities_of(subject) if capabilities is None else capabilities, like=like))
         self.factory = factory
-        self.like = like
-        self.subject, default_cells = like_subject_and_cells(like)
-        self.cells = tuple(cells or default_cells)
-        self.name = name or f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__qualname__', factory)}"
-        everything = capabilities_of(self.subject)
-        self.capabilities = frozenset(everything if capabilities is None else capabilities)
 
     def cli_args(self) -> str:
-        args = self.name
+        """The name, then ``--like`` unless the name is the twin's, and ``--variant`` when the
+        cells are not the twin's."""
+        args = shlex.quote(self.name)
         if self.name != self.like:
             args += f" --like {self.like}"
         if self.cells != like_subject_and_cells(self.like)[1]:

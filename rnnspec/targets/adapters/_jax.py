@@ -25,10 +25,10 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask  # noqa: E402
+from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer  # noqa: E402
 
 __all__ = ["to_jax", "to_torch", "Compiled", "compile_pure", "jax_call", "JaxLayer", "JaxCell", "split_gates",
-           "zero_state", "flax_carry", "torch_state", "torch_finals", "masked"]
+           "zero_state"]
 
 
 def to_jax(t: torch.Tensor) -> jax.Array:
@@ -86,32 +86,6 @@ def zero_state(kind: str, x, hidden: int) -> tuple:
     return (zeros, zeros) if kind == "lstm" else (zeros,)
 
 
-def flax_carry(kind: str, state, index: int | None = None):
-    """torch's state (h[, c]), or its entry ``index`` of a layer's (L*D, B, H) state, as Flax's carry:
-    h, or (c, h) for the LSTM. None stays None (Flax then starts from zeros)."""
-    if state is None:
-        return None
-    h, *c = state if index is None else (s[index] for s in state)
-    return (c[0], h) if kind == "lstm" else h
-
-
-def torch_state(kind: str, carry) -> tuple:
-    """Flax's carry as torch's state tuple (h[, c])."""
-    return (carry[1], carry[0]) if kind == "lstm" else (carry,)
-
-
-def torch_finals(kind: str, carries) -> tuple:
-    """The final carries of each layer and direction, in torch's order, as (h_n[, c_n])."""
-    return tuple(jnp.stack(parts) for parts in zip(*(torch_state(kind, c) for c in carries)))
-
-
-def masked(output, lengths):
-    """Output (B, T, F) with zeros past each row's length, as torch pads a PackedSequence."""
-    if lengths is None:
-        return output
-    return output * jnp.asarray(length_mask(lengths, output.shape[1]), output.dtype)[..., None]
-
-
 class _Built:
     """Canonical parameters as torch leaves, and the JAX function that computes with them."""
 
@@ -120,10 +94,8 @@ class _Built:
         self.forward = forward
 
     def named_parameters(self):
+        """(torch's name, tensor) of each canonical parameter: the leaves gradients are read from."""
         return iter(self.params.items())
-
-    def parameters(self):
-        return iter(self.params.values())
 
     def _call(self, x, state, *extra):
         n_state = 0 if state is None else len(state)

@@ -20,10 +20,13 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from rnnspec.targets.adapters import module_getattr
 from rnnspec.targets.adapters._jax import JaxCell, zero_state
-from rnnspec.targets.base import Target
+from rnnspec.targets.base import Declaration, Target
 
-__all__ = ["EquinoxCell", "LSTMCell", "GRUCell"]
+__all__ = ["EquinoxCell", "TARGETS", "LSTMCell", "GRUCell"]
+
+_MODULE = "rnnspec.targets.adapters.equinox"
 
 _CAPABILITIES = frozenset({"no_bias", "initial_state", "unbatched", "float64", "grad", "parameters"})
 
@@ -43,10 +46,10 @@ def _with_params(cell, kind: str, p: dict):
 
 
 class EquinoxCell(Target):
-    subject = "cell"
+    """``eqx.nn.LSTMCell`` or ``eqx.nn.GRUCell``, mapped over the batch."""
 
-    def __init__(self, cell: str):
-        self.cells, self.capabilities, self.name = (cell,), _CAPABILITIES, f"rnnspec.targets.adapters.equinox[{cell}]"
+    def __init__(self, *, name: str, cell: str):
+        super().__init__(Declaration(name=name, subject="cell", cells=(cell,), capabilities=_CAPABILITIES))
 
     def build(self, config, params, *, dtype, training=False):
         return JaxCell(params, self._forward(config, str(dtype).removeprefix("torch.")))
@@ -66,7 +69,6 @@ class EquinoxCell(Target):
         return forward
 
 
-LSTMCell, GRUCell = EquinoxCell("lstm"), EquinoxCell("gru")
-for _attr, _target in list(globals().items()):
-    if isinstance(_target, Target):
-        _target.name = f"rnnspec.targets.adapters.equinox:{_attr}"
+TARGETS: dict[str, Target] = {name: EquinoxCell(name=f"{_MODULE}:{name}", cell=cell)
+                              for name, cell in (("LSTMCell", "lstm"), ("GRUCell", "gru"))}
+__getattr__ = module_getattr(_MODULE, TARGETS)  # each target a module-level name: equinox.LSTMCell, ...

@@ -19,23 +19,20 @@ skipped. Unbatched input is given a batch axis by the adapter.
 
 from __future__ import annotations
 
-import functools
-
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
 from rnnspec.spec import cell_kind
-from rnnspec.targets.adapters._jax import (JaxCell, JaxLayer, flax_carry, masked, split_gates, torch_finals,
-                                           torch_state, zero_state)
+from rnnspec.targets.adapters import module_getattr
+from rnnspec.targets.adapters._flax import FlaxTarget, cell_forward, flax_targets, layer_forward
+from rnnspec.targets.adapters._jax import split_gates
 from rnnspec.targets.base import Target
 
-__all__ = ["FlaxLinenLayer", "FlaxLinenCell", "linen_params", "LSTM", "OptimizedLSTM", "GRU", "SimpleRNN",
-           "SimpleRNNReLU", "LSTMCell", "OptimizedLSTMCell", "GRUCell", "SimpleCell"]
+__all__ = ["FlaxLinen", "linen_params", "TARGETS", "LSTM", "OptimizedLSTM", "GRU", "SimpleRNN", "SimpleRNNReLU",
+           "LSTMCell", "OptimizedLSTMCell", "GRUCell", "SimpleCell"]
 
-_LAYER_CAPABILITIES = frozenset({"multilayer", "bidirectional", "batch_first", "no_bias", "initial_state",
-                                 "unbatched", "packed", "float64", "grad", "parameters"})
-_CELL_CAPABILITIES = frozenset({"no_bias", "initial_state", "unbatched", "float64", "grad", "parameters"})
+_MODULE = "rnnspec.targets.adapters.flax_linen"
 
 
 def linen_params(kind: str, params: dict, tail: str) -> dict:
@@ -60,70 +57,28 @@ def _cell(kind: str, hidden: int, dtype, *, optimized: bool) -> nn.Module:
     return nn.SimpleCell(**common, activation_fn={"rnn_tanh": jnp.tanh, "rnn_relu": jax.nn.relu}[kind])
 
 
-class FlaxLinenLayer(Target):
-    subject = "layer"
+class FlaxLinen(FlaxTarget):
+    """A linen layer (per layer ``nn.RNN`` of a cell, or ``nn.Bidirectional`` of two) or cell."""
 
-    def __init__(self, cell: str, *, optimized: bool = False):
-        self.cells, self.capabilities, self.optimized = (cell,), _LAYER_CAPABILITIES, optimized
-        self.name = f"rnnspec.targets.adapters.flax_linen[{cell}]"
-
-    def build(self, config, params, *, dtype, training=False):
-        return JaxLayer(params, self._forward(config), batch_first=config.batch_first)
-
-    @functools.lru_cache(maxsize=256)  # one function per config, so its compilations are reused
-    def _forward(self, config):
-        kind, directions = config.cell, config.num_directions
-
-        def forward(p, x, state, lengths):
-            new_cell = lambda: _cell(kind, config.hidden_size, x.dtype, optimized=self.optimized)  # noqa: E731
-            seq_lengths = None if lengths is None else jnp.asarray(lengths)
-            carries = []
-            for layer in range(config.num_layers):
-                tails = ["_l%d" % layer, "_l%d_reverse" % layer][:directions]
-                indices = [layer * directions + d for d in range(directions)]
-                if directions == 1:
-                    module = nn.RNN(new_cell(), return_carry=True)
-                    variables = {"cell": linen_params(kind, p, tails[0])}
-                    initial = flax_carry(kind, state, indices[0])
-                else:
-                    module = nn.Bidirectional(nn.RNN(new_cell()), nn.RNN(new_cell()), return_carry=True)
-                    variables = {f"{way}_rnn": {"cell": linen_params(kind, p, tail)}
-                                 for way, tail in zip(("forward", "backward"), tails)}
-                    initial = None if state is None else tuple(flax_carry(kind, state, i) for i in indices)
-                carry, x = module.apply({"params": variables}, x, initial_carry=initial, seq_lengths=seq_lengths)
-                carries += list(carry) if directions == 2 else [carry]
-            return (masked(x, lengths), *torch_finals(kind, carries))
-
-        return forward
-
-
-class FlaxLinenCell(Target):
-    subject = "cell"
-
-    def __init__(self, cell: str, *, optimized: bool = False):
-        self.cells, self.capabilities, self.optimized = (cell,), _CELL_CAPABILITIES, optimized
-        self.name = f"rnnspec.targets.adapters.flax_linen[{cell} cell]"
-
-    def build(self, config, params, *, dtype, training=False):
-        return JaxCell(params, self._forward(config))
-
-    @functools.lru_cache(maxsize=256)
-    def _forward(self, config):
+    def forward_layer(self, config, dtype):
         kind = config.cell
+        new_cell = lambda: _cell(kind, config.hidden_size, dtype, optimized=self.optimized)  # noqa: E731
 
-        def forward(p, x, state):
-            cell = _cell(kind, config.hidden_size, x.dtype, optimized=self.optimized)
-            carry = flax_carry(kind, state or zero_state(kind, x, config.hidden_size))
-            new, _ = cell.apply({"params": linen_params(kind, p, "")}, carry, x)
-            return torch_state(kind, new)
+        def apply(layer, params, x, initial, seq_lengths):
+            rnn = (nn.RNN(new_cell(), return_carry=True) if not config.bidirectional
+                   else nn.Bidirectional(nn.RNN(new_cell()), nn.RNN(new_cell()), return_carry=True))
+            return rnn.apply({"params": params}, x, initial_carry=initial, seq_lengths=seq_lengths)
 
-        return forward
+        return layer_forward(config, cell_params=lambda p, tail: linen_params(kind, p, tail), apply=apply)
+
+    def forward_cell(self, config, dtype):
+        kind, cell = config.cell, _cell(config.cell, config.hidden_size, dtype, optimized=self.optimized)
+
+        def step(p, carry, x):
+            return cell.apply({"params": linen_params(kind, p, "")}, carry, x)[0]
+
+        return cell_forward(config, step=step)
 
 
-LSTM, OptimizedLSTM, GRU = FlaxLinenLayer("lstm"), FlaxLinenLayer("lstm", optimized=True), FlaxLinenLayer("gru")
-SimpleRNN, SimpleRNNReLU = FlaxLinenLayer("rnn_tanh"), FlaxLinenLayer("rnn_relu")
-LSTMCell, OptimizedLSTMCell = FlaxLinenCell("lstm"), FlaxLinenCell("lstm", optimized=True)
-GRUCell, SimpleCell = FlaxLinenCell("gru"), FlaxLinenCell("rnn_tanh")
-for _attr, _target in list(globals().items()):
-    if isinstance(_target, Target):
-        _target.name = f"rnnspec.targets.adapters.flax_linen:{_attr}"
+TARGETS: dict[str, Target] = flax_targets(FlaxLinen, module=_MODULE)
+__getattr__ = module_getattr(_MODULE, TARGETS)  # each target a module-level name: flax_linen.LSTM, ...

@@ -20,23 +20,20 @@ API prescribes. Layers, PackedSequence and what is not claimed: as the linen ada
 
 from __future__ import annotations
 
-import functools
-
 import jax
 import jax.numpy as jnp
 from flax import nnx
 
 from rnnspec.spec import cell_kind
-from rnnspec.targets.adapters._jax import (JaxCell, JaxLayer, flax_carry, masked, split_gates, torch_finals,
-                                           torch_state, zero_state)
+from rnnspec.targets.adapters import module_getattr
+from rnnspec.targets.adapters._flax import FlaxTarget, cell_forward, flax_targets, layer_forward
+from rnnspec.targets.adapters._jax import split_gates
 from rnnspec.targets.base import Target
 
-__all__ = ["FlaxNnxLayer", "FlaxNnxCell", "nnx_params", "LSTM", "OptimizedLSTM", "GRU", "SimpleRNN", "SimpleRNNReLU",
+__all__ = ["FlaxNnx", "nnx_params", "TARGETS", "LSTM", "OptimizedLSTM", "GRU", "SimpleRNN", "SimpleRNNReLU",
            "LSTMCell", "OptimizedLSTMCell", "GRUCell", "SimpleCell"]
 
-_LAYER_CAPABILITIES = frozenset({"multilayer", "bidirectional", "batch_first", "no_bias", "initial_state",
-                                 "unbatched", "packed", "float64", "grad", "parameters"})
-_CELL_CAPABILITIES = frozenset({"no_bias", "initial_state", "unbatched", "float64", "grad", "parameters"})
+_MODULE = "rnnspec.targets.adapters.flax_nnx"
 
 
 def nnx_params(kind: str, params: dict, tail: str, *, optimized: bool = False) -> dict:
@@ -86,73 +83,33 @@ _GRU_NOTE = ("flax.nnx.GRUCell has no b_hn (n = tanh(W_in x + b_in + r * (W_hn h
              "only when b_hn = 0; torch, cuDNN, Flax linen, Equinox and Keras (reset_after=True) all have b_hn")
 
 
-class FlaxNnxLayer(Target):
-    subject = "layer"
+class FlaxNnx(FlaxTarget):
+    """An nnx layer (per layer ``nnx.RNN`` of a cell, or ``nnx.Bidirectional`` of two) or cell; its
+    modules are made once per config and dtype and given the mapped parameters on each call."""
 
-    def __init__(self, cell: str, *, optimized: bool = False):
-        self.cells, self.capabilities, self.optimized = (cell,), _LAYER_CAPABILITIES, optimized
-        self.name, self.notes = f"rnnspec.targets.adapters.flax_nnx[{cell}]", _GRU_NOTE if cell == "gru" else ""
-
-    def build(self, config, params, *, dtype, training=False):
-        return JaxLayer(params, self._forward(config, str(dtype).removeprefix("torch.")), batch_first=config.batch_first)
-
-    @functools.lru_cache(maxsize=256)  # one function (and one set of modules) per config and dtype
-    def _forward(self, config, dtype: str):
-        kind, directions, H = config.cell, config.num_directions, config.hidden_size
+    def forward_layer(self, config, dtype):
+        kind, directions, hidden = config.cell, config.num_directions, config.hidden_size
         modules = []
         for layer in range(config.num_layers):
-            size = config.input_size if layer == 0 else directions * H
-            rnns = [nnx.RNN(_cell(kind, size, H, jnp.dtype(dtype), optimized=self.optimized), return_carry=True)
-                    for _ in range(directions)]
+            rnns = [nnx.RNN(_cell(kind, config.layer_input_size(layer), hidden, dtype, optimized=self.optimized),
+                            return_carry=True) for _ in range(directions)]
             modules.append(rnns[0] if directions == 1 else nnx.Bidirectional(*rnns, return_carry=True))
 
-        def forward(p, x, state, lengths):
-            seq_lengths = None if lengths is None else jnp.asarray(lengths)
-            carries = []
-            for layer, module in enumerate(modules):
-                tails = ["_l%d" % layer, "_l%d_reverse" % layer][:directions]
-                indices = [layer * directions + d for d in range(directions)]
-                cells = [nnx_params(kind, p, tail, optimized=self.optimized) for tail in tails]
-                if directions == 1:
-                    module = _with_params(module, {"cell": cells[0]})
-                    initial = flax_carry(kind, state, indices[0])
-                else:
-                    module = _with_params(module, {"forward_rnn": {"cell": cells[0]}, "backward_rnn": {"cell": cells[1]}})
-                    initial = None if state is None else tuple(flax_carry(kind, state, i) for i in indices)
-                carry, x = module(x, initial_carry=initial, seq_lengths=seq_lengths)
-                carries += list(carry) if directions == 2 else [carry]
-            return (masked(x, lengths), *torch_finals(kind, carries))
+        def apply(layer, params, x, initial, seq_lengths):
+            return _with_params(modules[layer], params)(x, initial_carry=initial, seq_lengths=seq_lengths)
 
-        return forward
+        return layer_forward(config, cell_params=lambda p, tail: nnx_params(kind, p, tail, optimized=self.optimized),
+                             apply=apply)
+
+    def forward_cell(self, config, dtype):
+        kind = config.cell
+        template = _cell(kind, config.input_size, config.hidden_size, dtype, optimized=self.optimized)
+
+        def step(p, carry, x):
+            return _with_params(template, nnx_params(kind, p, "", optimized=self.optimized))(carry, x)[0]
+
+        return cell_forward(config, step=step)
 
 
-class FlaxNnxCell(Target):
-    subject = "cell"
-
-    def __init__(self, cell: str, *, optimized: bool = False):
-        self.cells, self.capabilities, self.optimized = (cell,), _CELL_CAPABILITIES, optimized
-        self.name, self.notes = f"rnnspec.targets.adapters.flax_nnx[{cell} cell]", _GRU_NOTE if cell == "gru" else ""
-
-    def build(self, config, params, *, dtype, training=False):
-        return JaxCell(params, self._forward(config, str(dtype).removeprefix("torch.")))
-
-    @functools.lru_cache(maxsize=256)
-    def _forward(self, config, dtype: str):
-        kind, H = config.cell, config.hidden_size
-        template = _cell(kind, config.input_size, H, jnp.dtype(dtype), optimized=self.optimized)
-
-        def forward(p, x, state):
-            cell = _with_params(template, nnx_params(kind, p, "", optimized=self.optimized))
-            new, _ = cell(flax_carry(kind, state or zero_state(kind, x, H)), x)
-            return torch_state(kind, new)
-
-        return forward
-
-
-LSTM, OptimizedLSTM, GRU = FlaxNnxLayer("lstm"), FlaxNnxLayer("lstm", optimized=True), FlaxNnxLayer("gru")
-SimpleRNN, SimpleRNNReLU = FlaxNnxLayer("rnn_tanh"), FlaxNnxLayer("rnn_relu")
-LSTMCell, OptimizedLSTMCell = FlaxNnxCell("lstm"), FlaxNnxCell("lstm", optimized=True)
-GRUCell, SimpleCell = FlaxNnxCell("gru"), FlaxNnxCell("rnn_tanh")
-for _attr, _target in list(globals().items()):
-    if isinstance(_target, Target):
-        _target.name = f"rnnspec.targets.adapters.flax_nnx:{_attr}"
+TARGETS: dict[str, Target] = flax_targets(FlaxNnx, module=_MODULE, notes={"gru": _GRU_NOTE})
+__getattr__ = module_getattr(_MODULE, TARGETS)  # each target a module-level name: flax_nnx.LSTM, ...

@@ -24,13 +24,16 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from rnnspec.targets.base import Target  # noqa: E402
+from rnnspec.targets.adapters import module_getattr  # noqa: E402
+from rnnspec.targets.base import Declaration, Target  # noqa: E402
 from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask  # noqa: E402
 
 import keras  # noqa: E402  (after KERAS_BACKEND)
 
-__all__ = ["KerasLayer", "KerasCell", "LSTM", "GRU", "GRUResetBefore", "SimpleRNN", "LSTMCell", "GRUCell",
-           "GRUResetBeforeCell", "SimpleRNNCell"]
+__all__ = ["KerasTarget", "keras_weights", "TARGETS", "LSTM", "GRU", "GRUResetBefore", "SimpleRNN", "SimpleRNNReLU",
+           "LSTMCell", "GRUCell", "GRUResetBeforeCell", "SimpleRNNCell"]
+
+_MODULE = "rnnspec.targets.adapters.keras"
 
 # float64 is claimed because Keras offers dtype="float64" layers, but Keras 3 does not compute them
 # in float64 on its torch and JAX backends: keras.src.backend.common.dtypes.result_type maps float64
@@ -106,17 +109,9 @@ class _KerasLayerModule:
         return _torch(out), tuple(_torch(f[None]) for f in finals)
 
 
-class KerasLayer(Target):
-    subject, notes = "layer", _NOTES
-
-    def __init__(self, cell: str):
-        self.cells, self.capabilities, self.name = (cell,), _LAYER_CAPABILITIES, f"rnnspec.targets.adapters.keras[{cell}]"
-
-    def build(self, config, params, *, dtype, training=False):
-        return _KerasLayerModule(config, params, dtype)
-
-
 class _KerasCellModule:
+    """Called as torch.nn.LSTMCell is: (input, hx) -> h' or (h', c'), torch tensors."""
+
     def __init__(self, config, params, dtype):
         cls, kwargs = _keras_cell_kwargs(config.cell, config.hidden_size, config.bias, str(dtype).replace("torch.", ""))
         self.cell, self.has_c = cls(**kwargs), config.cell == "lstm"
@@ -136,21 +131,30 @@ class _KerasCellModule:
         return tuple(_torch(keras.ops.convert_to_numpy(s)) for s in new)
 
 
-class KerasCell(Target):
-    subject, notes = "cell", _NOTES
+class KerasTarget(Target):
+    """A Keras ``RNN`` layer of one cell (subject "layer"), or the cell alone (subject "cell")."""
 
-    def __init__(self, cell: str):
-        self.cells, self.capabilities, self.name = (cell,), _CELL_CAPABILITIES, f"rnnspec.targets.adapters.keras[{cell} cell]"
+    def __init__(self, *, name: str, subject: str, cell: str):
+        capabilities = _LAYER_CAPABILITIES if subject == "layer" else _CELL_CAPABILITIES
+        super().__init__(Declaration(name=name, subject=subject, cells=(cell,), capabilities=capabilities,
+                                     notes=_NOTES))
 
     def build(self, config, params, *, dtype, training=False):
-        return _KerasCellModule(config, params, dtype)
+        return (_KerasLayerModule if self.subject == "layer" else _KerasCellModule)(config, params, dtype)
 
 
-LSTM, GRU, GRUResetBefore = KerasLayer("lstm"), KerasLayer("gru"), KerasLayer("gru_reset_before")
-SimpleRNN = KerasLayer("rnn_tanh")
-SimpleRNNReLU = KerasLayer("rnn_relu")
-LSTMCell, GRUCell, GRUResetBeforeCell = KerasCell("lstm"), KerasCell("gru"), KerasCell("gru_reset_before")
-SimpleRNNCell = KerasCell("rnn_tanh")
-for _attr, _target in list(globals().items()):
-    if isinstance(_target, Target):
-        _target.name = f"rnnspec.targets.adapters.keras:{_attr}"
+# name -> (subject, cell kind)
+_SHIPPED: dict[str, tuple[str, str]] = {
+    "LSTM": ("layer", "lstm"),
+    "GRU": ("layer", "gru"),
+    "GRUResetBefore": ("layer", "gru_reset_before"),
+    "SimpleRNN": ("layer", "rnn_tanh"),
+    "SimpleRNNReLU": ("layer", "rnn_relu"),
+    "LSTMCell": ("cell", "lstm"),
+    "GRUCell": ("cell", "gru"),
+    "GRUResetBeforeCell": ("cell", "gru_reset_before"),
+    "SimpleRNNCell": ("cell", "rnn_tanh"),
+}
+TARGETS: dict[str, Target] = {name: KerasTarget(name=f"{_MODULE}:{name}", subject=subject, cell=cell)
+                              for name, (subject, cell) in _SHIPPED.items()}
+__getattr__ = module_getattr(_MODULE, TARGETS)  # each target a module-level name: keras.LSTM, ...

@@ -18,10 +18,13 @@ import numpy as np
 import onnxruntime
 import torch
 
-from rnnspec.targets.base import Target
+from rnnspec.targets.adapters import module_getattr
+from rnnspec.targets.base import Declaration, Target
 from rnnspec.targets.torch_like import TorchLikeTarget
 
-__all__ = ["OnnxRuntimeLayer", "RNN", "LSTM", "GRU"]
+__all__ = ["OnnxRuntimeLayer", "TARGETS", "RNN", "LSTM", "GRU"]
+
+_MODULE = "rnnspec.targets.adapters.onnxruntime"
 
 _CAPABILITIES = frozenset({"multilayer", "bidirectional", "batch_first", "no_bias", "initial_state"})
 
@@ -50,16 +53,17 @@ class _OrtModule:
 
 
 class OnnxRuntimeLayer(Target):
-    subject = "layer"
+    """The torch built-in ``like`` (e.g. ``"torch.nn.LSTM"``), exported to ONNX and run by ONNX Runtime."""
 
-    def __init__(self, like: str, name: str):
-        self.inner = TorchLikeTarget(getattr(torch.nn, like.rsplit(".", 1)[-1]), like=like)
-        self.cells, self.capabilities, self.name = self.inner.cells, _CAPABILITIES, name
+    def __init__(self, *, name: str, like: str):
+        self.torch_target = TorchLikeTarget(getattr(torch.nn, like.rsplit(".", 1)[-1]), like=like, name=like)
+        super().__init__(Declaration(name=name, subject="layer", cells=self.torch_target.cells,
+                                     capabilities=_CAPABILITIES, like=like))
 
     def build(self, config, params, *, dtype, training=False):
-        return _OrtModule(self.inner.build(config, params, dtype=dtype, training=False))
+        return _OrtModule(self.torch_target.build(config, params, dtype=dtype, training=False))
 
 
-RNN = OnnxRuntimeLayer("torch.nn.RNN", "rnnspec.targets.adapters.onnxruntime:RNN")
-LSTM = OnnxRuntimeLayer("torch.nn.LSTM", "rnnspec.targets.adapters.onnxruntime:LSTM")
-GRU = OnnxRuntimeLayer("torch.nn.GRU", "rnnspec.targets.adapters.onnxruntime:GRU")
+TARGETS: dict[str, Target] = {name: OnnxRuntimeLayer(name=f"{_MODULE}:{name}", like=f"torch.nn.{name}")
+                              for name in ("RNN", "LSTM", "GRU")}
+__getattr__ = module_getattr(_MODULE, TARGETS)  # each target a module-level name: onnxruntime.LSTM, ...

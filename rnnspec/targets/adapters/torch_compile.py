@@ -25,13 +25,22 @@ import warnings
 
 import torch
 
-from rnnspec.targets.base import Target
+from rnnspec.targets.adapters import module_getattr
+from rnnspec.targets.base import Declaration, Target
 from rnnspec.targets.calling import as_tuple
 from rnnspec.targets.torch_like import TorchLikeTarget
 
-__all__ = ["TracedTarget", "CompiledTarget", "TracedRNN", "TracedLSTM", "TracedGRU", "TracedRNNCell",
+__all__ = ["TracedTarget", "CompiledTarget", "TARGETS", "TracedRNN", "TracedLSTM", "TracedGRU", "TracedRNNCell",
            "TracedLSTMCell", "TracedGRUCell", "CompiledRNN", "CompiledLSTM", "CompiledGRU", "CompiledRNNCell",
            "CompiledLSTMCell", "CompiledGRUCell", "CompiledUnrolledLSTM", "CompiledUnrolledGRU"]
+
+_MODULE = "rnnspec.targets.adapters.torch_compile"
+_TORCH_NAMES = ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")
+
+
+def _torch_target(like: str) -> TorchLikeTarget:
+    """The torch built-in ``like`` (``"torch.nn.LSTM"``, ...) as the plain torch target."""
+    return TorchLikeTarget(getattr(torch.nn, like.rsplit(".", 1)[-1]), like=like, name=like)
 
 
 def _other_sizes(t: torch.Tensor, *, time_dim: int | None, batch_dim: int | None) -> torch.Tensor:
@@ -50,10 +59,8 @@ class _Traced:
         self.module, self.layer, self.batch_first, self.traced = module, layer, batch_first, {}
 
     def named_parameters(self):
+        """The torch module's parameters, which the traced or compiled calls read."""
         return self.module.named_parameters()
-
-    def parameters(self):
-        return self.module.parameters()
 
     def _example(self, input, state):
         if self.layer:
@@ -81,25 +88,27 @@ class _Traced:
 
 
 class TracedTarget(Target):
-    def __init__(self, like: str, name: str):
-        self.inner = TorchLikeTarget(getattr(torch.nn, like.rsplit(".", 1)[-1]), like=like)
-        self.subject, self.cells, self.name = self.inner.subject, self.inner.cells, name
-        self.capabilities = self.inner.capabilities - {"packed"}
+    """The torch built-in ``like``, called through ``torch.jit.trace`` (no PackedSequence)."""
+
+    def __init__(self, *, name: str, like: str):
+        self.torch_target = _torch_target(like)
+        super().__init__(Declaration(name=name, subject=self.torch_target.subject, cells=self.torch_target.cells,
+                                     capabilities=self.torch_target.capabilities - {"packed"}, like=like))
 
     def build(self, config, params, *, dtype, training=False):
-        module = self.inner.build(config, params, dtype=dtype, training=training)
+        module = self.torch_target.build(config, params, dtype=dtype, training=training)
         return _Traced(module, layer=self.subject == "layer", batch_first=getattr(config, "batch_first", False))
 
 
 class _Compiled:
+    """A module called through ``torch.compile(module)``, with Dynamo's ``allow_rnn`` as set."""
+
     def __init__(self, module: torch.nn.Module, compiled, *, allow_rnn: bool):
         self.module, self.compiled, self.allow_rnn = module, compiled, allow_rnn
 
     def named_parameters(self):
+        """The torch module's parameters, which the traced or compiled calls read."""
         return self.module.named_parameters()
-
-    def parameters(self):
-        return self.module.parameters()
 
     def __call__(self, input, hx=None):
         import torch._dynamo
@@ -110,24 +119,27 @@ class _Compiled:
 
 
 class CompiledTarget(Target):
-    def __init__(self, like: str, name: str, *, backend: str = "inductor", allow_rnn: bool = False):
-        self.inner = TorchLikeTarget(getattr(torch.nn, like.rsplit(".", 1)[-1]), like=like)
-        self.subject, self.cells, self.capabilities = self.inner.subject, self.inner.cells, self.inner.capabilities
-        self.name, self.backend, self.allow_rnn = name, backend, allow_rnn
+    """The torch built-in ``like``, called through ``torch.compile(module, backend=backend)``, with
+    Dynamo's ``allow_rnn`` (trace into nn.RNN / LSTM / GRU) as given."""
+
+    def __init__(self, *, name: str, like: str, backend: str = "inductor", allow_rnn: bool = False):
+        self.torch_target = _torch_target(like)
+        super().__init__(Declaration(name=name, subject=self.torch_target.subject, cells=self.torch_target.cells,
+                                     capabilities=self.torch_target.capabilities, like=like))
+        self.backend, self.allow_rnn = backend, allow_rnn
 
     def build(self, config, params, *, dtype, training=False):
         import torch._dynamo
 
-        module = self.inner.build(config, params, dtype=dtype, training=training)
+        module = self.torch_target.build(config, params, dtype=dtype, training=training)
         torch._dynamo.reset()
         return _Compiled(module, torch.compile(module, backend=self.backend), allow_rnn=self.allow_rnn)
 
 
-_M = "rnnspec.targets.adapters.torch_compile"
-TracedRNN, TracedLSTM, TracedGRU, TracedRNNCell, TracedLSTMCell, TracedGRUCell = (
-    TracedTarget(f"torch.nn.{n}", f"{_M}:Traced{n}") for n in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"))
-CompiledRNN, CompiledLSTM, CompiledGRU, CompiledRNNCell, CompiledLSTMCell, CompiledGRUCell = (
-    CompiledTarget(f"torch.nn.{n}", f"{_M}:Compiled{n}") for n in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"))
-CompiledUnrolledLSTM, CompiledUnrolledGRU = (
-    CompiledTarget(f"torch.nn.{n}", f"{_M}:CompiledUnrolled{n}", backend="aot_eager", allow_rnn=True)
-    for n in ("LSTM", "GRU"))
+TARGETS: dict[str, Target] = {
+    **{f"Traced{n}": TracedTarget(name=f"{_MODULE}:Traced{n}", like=f"torch.nn.{n}") for n in _TORCH_NAMES},
+    **{f"Compiled{n}": CompiledTarget(name=f"{_MODULE}:Compiled{n}", like=f"torch.nn.{n}") for n in _TORCH_NAMES},
+    **{f"CompiledUnrolled{n}": CompiledTarget(name=f"{_MODULE}:CompiledUnrolled{n}", like=f"torch.nn.{n}",
+                                              backend="aot_eager", allow_rnn=True) for n in ("LSTM", "GRU")},
+}
+__getattr__ = module_getattr(_MODULE, TARGETS)  # each target a module-level name: torch_compile.TracedLSTM, ...

@@ -37,49 +37,89 @@ def ensure_machine(config: str | None = None) -> None:
         asv("machine", "--yes", config=config)
 
 
-def commit(rev: str = "HEAD") -> str:
-    return subprocess.run(["git", "rev-parse", rev], cwd=ROOT, check=True, text=True,
+def _conf(config: str | None) -> tuple[dict, Path]:
+    """asv's configuration and the folder its relative paths start from."""
+    import json
+
+    path = Path(config) if config else ROOT / "asv.conf.json"
+    return json.loads(path.read_text()), path.parent
+
+
+def commit(rev: str = "HEAD", *, config: str | None = None) -> str:
+    """The full hash of ``rev`` in the repository asv's configuration names."""
+    conf, base = _conf(config)
+    repo = Path(conf.get("repo", "."))
+    repo = repo if repo.is_absolute() else base / repo
+    return subprocess.run(["git", "rev-parse", rev], cwd=repo, check=True, text=True,
                           capture_output=True).stdout.strip()
 
 
 def record(*, quick: bool = False, bench: str | None = None, config: str | None = None, rev: str = "HEAD") -> None:
     """Results of the installed code, filed under commit ``rev`` (HEAD: what is checked out)."""
     ensure_machine(config)
-    args = ["run", "--python=same", "--set-commit-hash", commit(rev), "--show-stderr"]
+    args = ["run", "--python=same", "--set-commit-hash", commit(rev, config=config), "--show-stderr"]
     args += ["--quick"] if quick else []
     args += ["--bench", bench] if bench else []
     asv(*args, config=config)
 
 
-# asv compare's table rows: | change | before | after | ratio | benchmark |
-_ROW = re.compile(r"^\|\s*(?P<mark>[+\-x!]?)\s*\|\s*(?P<before>[^|]*)\|\s*(?P<after>[^|]*)\|\s*(?P<ratio>[^|]*)\|"
-                  r"\s*(?P<name>[^|]*?)\s*\|?$")
+def results_of(rev: str, *, config: str | None = None) -> dict[str, float | None]:
+    """Every benchmark value recorded for commit ``rev``, read with asv's own results API from its
+    result JSON: ``{"bench_layers.TimeClipping.time_run('x')": seconds, ...}`` (None: it failed)."""
+    import itertools
+
+    from asv.results import iter_results
+
+    conf, base = _conf(config)
+    folder = Path(conf.get("results_dir", "results"))
+    folder = folder if folder.is_absolute() else base / folder
+    values: dict[str, float | None] = {}
+    sha = commit(rev, config=config)
+    for results in iter_results(str(folder)):
+        if results.commit_hash != sha:
+            continue
+        for key in results.get_all_result_keys():
+            params = results.get_result_params(key)
+            combos = [", ".join(c) for c in itertools.product(*params)] if params else [""]
+            for combo, value in zip(combos, results.get_result_value(key, params)):
+                values[f"{key}({combo})" if combo else key] = value
+    return values
 
 
-def parse_compare(text: str) -> dict[str, list[tuple[str, str, str, str]]]:
-    """Rows of ``asv compare`` output, by change mark: "+" slower, "-" faster, "x" failed, "!" other."""
-    rows: dict[str, list] = {"+": [], "-": [], "x": [], "!": [], "": []}
-    for line in text.splitlines():
-        m = _ROW.match(line.strip())
-        if m and not m["name"].startswith(("Benchmark", "-")) and m["before"].strip() != "Before":
-            rows.setdefault(m["mark"], []).append((m["name"], m["before"].strip(), m["after"].strip(),
-                                                   m["ratio"].strip()))
-    return rows
+def regressions(before: dict, after: dict, *, factor: float) -> dict[str, list]:
+    """Benchmarks of both commits, by change: "slower" (a time or memory more than ``factor`` times
+    larger), "faster", "failed" (a number before, none after), "same". ``track_`` values are
+    measurements (GFLOP/s, ratios), not costs, so they are listed as "tracked", never as regressions."""
+    out: dict[str, list] = {"slower": [], "faster": [], "failed": [], "same": [], "tracked": []}
+    for name in sorted(set(before) & set(after)):
+        b, a = before[name], after[name]
+        if ".track_" in name:
+            out["tracked"].append((name, b, a))
+        elif b is not None and a is None:
+            out["failed"].append((name, b, a))
+        elif b is None or a is None:
+            continue
+        elif a > factor * b:
+            out["slower"].append((name, b, a))
+        elif b > factor * a:
+            out["faster"].append((name, b, a))
+        else:
+            out["same"].append((name, b, a))
+    return out
 
 
 def compare(base: str, new: str, *, factor: float = 1.1, config: str | None = None) -> int:
-    """0: no regression, 1: a benchmark slower by more than ``factor`` or failing, 2: asv could not compare."""
-    result = asv("compare", commit(base), commit(new), "--factor", str(factor), config=config, capture=True)
-    print(result.stdout)
-    rows = parse_compare(result.stdout)
-    if result.returncode != 0 or not any(rows.values()):
-        print(f"asv compare gave no comparison (exit {result.returncode}):\n{result.stderr}", file=sys.stderr)
+    """0: no regression, 1: a benchmark slower by more than ``factor`` or failing, 2: nothing to compare."""
+    before, after = results_of(base, config=config), results_of(new, config=config)
+    changes = regressions(before, after, factor=factor)
+    if not any(changes[k] for k in ("slower", "faster", "failed", "same")):
+        print(f"no benchmark recorded for both {base} ({len(before)} results) and {new} ({len(after)})", file=sys.stderr)
         return 2
-    print(f"{len(rows['+'])} slower by more than {factor}x, {len(rows['-'])} faster, {len(rows['x'])} failed, "
-          f"{len(rows[''])} unchanged")
-    for name, before, after, ratio in rows["+"] + rows["x"]:
-        print(f"REGRESSION {name}: {before} -> {after} ({ratio})")
-    return 1 if rows["+"] or rows["x"] else 0
+    print(f"{len(changes['slower'])} slower by more than {factor}x, {len(changes['faster'])} faster, "
+          f"{len(changes['failed'])} failed, {len(changes['same'])} unchanged")
+    for name, b, a in changes["slower"] + changes["failed"]:
+        print(f"REGRESSION {name}: {b!r} -> {a!r}" + (f" ({a / b:.2f}x)" if a is not None and b else ""))
+    return 1 if changes["slower"] or changes["failed"] else 0
 
 
 # asv's page loads its JavaScript from CDNs; --offline serves them from the npm registry's copies

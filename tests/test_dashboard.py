@@ -1,7 +1,7 @@
 """asv, end to end in a temporary results folder: one quick benchmark class recorded for two
-commits, compared by ``asv compare`` (its table read row by row), published with ``asv publish``,
-served on localhost and opened in headless Chromium, whose page must list the benchmarks. The
-screenshot is kept in .asv/screenshots/dashboard.png."""
+commits of a scratch repository (so a shallow clone works too), compared from asv's result JSON,
+published with ``asv publish``, served on localhost and opened in headless Chromium, whose page
+must list the benchmarks. The screenshot is kept in .asv/screenshots/dashboard.png. The slow tier."""
 
 import functools
 import http.server
@@ -16,18 +16,29 @@ import pytest
 from benchmarks import asv_tasks
 
 ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow  # asv runs and a browser: ~1 min
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--virtual-time-budget=15000", "--window-size=1400,1000"]
 
 
+def _scratch_repository(path: Path) -> Path:
+    """A git repository with two commits on main: what asv files results under and publishes."""
+    git = ["git", "-c", "user.name=rnnspec", "-c", "user.email=rnnspec@localhost", "-C", str(path)]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    for message in ("first", "second"):
+        subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", message], check=True)
+    return path
+
+
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("asv")
     conf = json.loads((ROOT / "asv.conf.json").read_text())
-    conf.update(repo=str(ROOT), benchmark_dir=str(ROOT / "benchmarks"), results_dir=str(tmp / "results"),
-                html_dir=str(tmp / "html"), env_dir=str(tmp / "env"))
+    conf.update(repo=str(_scratch_repository(tmp / "repo")), benchmark_dir=str(ROOT / "benchmarks"),
+                results_dir=str(tmp / "results"), html_dir=str(tmp / "html"), env_dir=str(tmp / "env"))
     config = tmp / "asv.conf.json"
     config.write_text(json.dumps(conf))
     for rev in ("HEAD~1", "HEAD"):
@@ -40,24 +51,25 @@ def dashboard(tmp_path_factory):
 
 def test_compare_reads_every_benchmark_of_both_commits(dashboard, capsys):
     config = str(dashboard.parent / "asv.conf.json")
+    before, after = asv_tasks.results_of("HEAD~1", config=config), asv_tasks.results_of("HEAD", config=config)
+    assert sum("TimeClipping" in n for n in after) == 6 and set(before) == set(after), sorted(after)
+    assert all(isinstance(v, float) and v > 0 for v in after.values()), after
     code = asv_tasks.compare("HEAD~1", "HEAD", factor=1e6, config=config)  # nothing is 1e6 times slower
     out = capsys.readouterr().out
-    rows = asv_tasks.parse_compare(out)
-    names = [row[0] for mark in rows.values() for row in mark]
-    assert code == 0, out
-    assert sum("TimeClipping" in n for n in names) == 6, out
-    assert "0 slower by more than" in out
+    assert code == 0 and "0 slower by more than" in out and "6 unchanged" in out, out
 
 
-def test_compare_flags_a_regression():
-    table = ("| Change   | Before [aaaa]   | After [bbbb]   |   Ratio | Benchmark (Parameter)        |\n"
-             "|----------|-----------------|----------------|---------|------------------------------|\n"
-             "| +        | 10.0±0.1ms      | 30.0±0.2ms     |    3.00 | bench.Time.time_run('x')     |\n"
-             "| -        | 10.0±0.1ms      | 5.0±0.1ms      |    0.50 | bench.Time.time_run('y')     |\n"
-             "|          | 1.00±0ms        | 1.01±0ms       |    1.01 | bench.Time.time_run('z')     |\n")
-    rows = asv_tasks.parse_compare(table)
-    assert [r[0] for r in rows["+"]] == ["bench.Time.time_run('x')"] and rows["+"][0][3] == "3.00"
-    assert [r[0] for r in rows["-"]] == ["bench.Time.time_run('y')"] and len(rows[""]) == 1
+def test_compare_flags_a_regression_and_a_failure_but_not_a_tracked_value():
+    before = {"b.Time.time_run('x')": 0.010, "b.Time.time_run('y')": 0.010, "b.Time.time_run('z')": 0.001,
+              "b.Time.time_run('w')": 0.001, "b.Track.track_gflops('x')": 10.0}
+    after = {"b.Time.time_run('x')": 0.030, "b.Time.time_run('y')": 0.005, "b.Time.time_run('z')": 0.00101,
+             "b.Time.time_run('w')": None, "b.Track.track_gflops('x')": 30.0}
+    changes = asv_tasks.regressions(before, after, factor=1.1)
+    assert [c[0] for c in changes["slower"]] == ["b.Time.time_run('x')"]
+    assert [c[0] for c in changes["faster"]] == ["b.Time.time_run('y')"]
+    assert [c[0] for c in changes["failed"]] == ["b.Time.time_run('w')"]
+    assert [c[0] for c in changes["same"]] == ["b.Time.time_run('z')"]
+    assert [c[0] for c in changes["tracked"]] == ["b.Track.track_gflops('x')"]
 
 
 def test_published_dashboard_has_the_benchmarks(dashboard):

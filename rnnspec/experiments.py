@@ -31,7 +31,6 @@ def gradient_vs_distance(*, hidden: int = 32, length: int = 50, seed: int = 0,
                          cells=("rnn_tanh", "lstm", "gru")) -> GradientFlow:
     """||dh_T/dh_t||_2 for each cell at matched sizes (input = hidden) and torch's default init,
     on one random sequence; h_t is the hidden state (the LSTM's c_t is carried, not held fixed)."""
-    torch.manual_seed(seed)
     x = torch.randn(length, 1, hidden, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
     norms, sigma = {}, 0.0
     for cell in cells:

@@ -7,13 +7,13 @@ Writes PNG figures (matplotlib) to ``--out`` and prints the numbers behind them 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnspec import experiments
+from rnnspec.html_page import Safe, escape, page, table
 
 __all__ = ["Figure", "explain"]
 
@@ -160,15 +160,11 @@ def explain(out: Path, *, seed: int = 0, fmt: str = "png", hidden: int = 32, len
 
 
 def _html(figures, *, seed: int) -> str:
-    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>rnnspec explain</title>",
-             "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}img{max-width:100%}</style></head><body>",
-             f"<h1>rnnspec explain</h1><p>CS224N 2019 lecture 7, computed with rnnspec's references (seed {seed}).</p>"]
+    parts = [Safe(f"<h1>rnnspec explain</h1><p>CS224N 2019 lecture 7, computed with rnnspec's references "
+                  f"(seed {seed}).</p>")]
     for fig in figures:
         data = base64.b64encode(fig.png).decode()
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in fig.table[0])
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in fig.table[1:])
-        parts.append(f"<h2>{html.escape(fig.title)}</h2><img alt='{html.escape(fig.name)}' "
-                     f"src='data:image/png;base64,{data}'><table><tr>{head}</tr>{body}</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        parts.append(Safe(f"<h2>{escape(fig.title)}</h2><img alt='{escape(fig.name)}' src='data:image/png;base64,{data}'>"))
+        parts.append(table(fig.table[0], fig.table[1:]))
+    return page("rnnspec explain", *parts, css="body{max-width:1100px;margin:2em auto}img{max-width:100%}"
+                                               "td,th{text-align:right}")

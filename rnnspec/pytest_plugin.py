@@ -22,20 +22,23 @@ _SETTINGS_KEY = pytest.StashKey[object]()
 
 
 def pytest_addoption(parser):
+    from rnnspec.profiles import PROFILES  # light: hypothesis only
+    from rnnspec.spec import DTYPES  # light: the registry imports no implementation
+
     group = parser.getgroup("rnnspec", "rnnspec: properties of recurrent networks")
     group.addoption("--rnnspec-target", action="append", default=[],
                     help="target to verify (package.module:Name, ...); repeatable; default: torch's built-ins")
     group.addoption("--rnnspec-like", help="the torch built-in the targets are drop-ins for")
     group.addoption("--rnnspec-variant", type=arguments.cells, help="the cell kinds the targets claim, comma-separated")
     group.addoption("--rnnspec-seed", type=arguments.seed, default=0, help="seed of every property's examples")
-    group.addoption("--rnnspec-profile", choices=["quick", "default", "thorough"], default="default",
-                    help="examples per property: quick 8, default 25, thorough 200")
+    group.addoption("--rnnspec-profile", choices=sorted(PROFILES), default="default",
+                    help="examples per property: " + ", ".join(f"{k} {v}" for k, v in PROFILES.items()))
     group.addoption("--rnnspec-max-examples", type=arguments.positive_int, default=None,
                     help="override the profile's examples")
     group.addoption("--rnnspec-xfails", default=None, help="known failures: one property id a line, '# reason' after")
     group.addoption("--rnnspec-timeout", type=arguments.positive_seconds, default=None,
                     help="seconds one call into the target may take before it counts as hung (default: no limit)")
-    group.addoption("--rnnspec-dtype", choices=["float32", "float64"], default=None,
+    group.addoption("--rnnspec-dtype", choices=DTYPES, default=None,
                     help="draw only this dtype (default: every dtype the target claims)")
     group.addoption("--rnnspec-json", metavar="PATH", type=arguments.writable_file, default=None,
                     help="write the verdicts as JSON (as rnnspec verify)")

@@ -50,9 +50,6 @@ class LayerConfig:
     def replace(self, **changes) -> "LayerConfig":
         return LayerConfig(**{**asdict(self), **changes})
 
-    def as_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class CellConfig:
@@ -72,6 +69,3 @@ class CellConfig:
     def as_layer(self) -> LayerConfig:
         """The one-layer, one-direction layer that unrolls this cell over time."""
         return LayerConfig(self.cell, self.input_size, self.hidden_size, bias=self.bias)
-
-    def as_dict(self) -> dict:
-        return asdict(self)

@@ -7,15 +7,13 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
+from rnnspec.binding import check
 from rnnspec.checks import assert_close, assert_identical
 from rnnspec.failures import fail
-from rnnspec.binding import check
 from rnnspec.running import jacobian
 from properties.blocks import mlp, tensor
-from rnnspec.spec import Tolerance
+from rnnspec.spec.tolerances import CLOSED_FORM_FLOAT64
 from rnnspec.strategies import block_cases
-
-TOL = Tolerance(rtol=1e-9, atol=1e-12)
 
 
 def _spied_layers(case, growth: int):
@@ -41,6 +39,7 @@ def _case(data):
 
 @check("dense_layers_read_the_input_unchanged")
 def test_dense_layers_read_the_input_unchanged(target, data):
+    """every layer's input begins with the original input unchanged: an identity block in its Jacobian"""
     case, growth = _case(data)
     dense, x, D = target.build(), tensor(case.input()), case.features
     layers, seen = _spied_layers(case, growth)
@@ -58,12 +57,13 @@ def test_dense_layers_read_the_input_unchanged(target, data):
             dense(v, fresh)
             return record[k][1][..., :D]
 
-        assert_close(jacobian(layer_input, x), np.eye(x.numel()), tol=TOL,
+        assert_close(jacobian(layer_input, x), np.eye(x.numel()), tol=CLOSED_FORM_FLOAT64,
                      what=f"d(layer {k}'s input, first {D} features)/dx vs I", case=case)
 
 
 @check("dense_layers_read_all_earlier_outputs")
 def test_dense_layers_read_all_earlier_outputs(target, data):
+    """layer l reads exactly [x, y_1, ..., y_{l-1}] and the block returns [x, y_1, ..., y_L] (Huang et al. 2017)"""
     case, growth = _case(data)
     dense, x = target.build(), tensor(case.input())
     layers, seen = _spied_layers(case, growth)

@@ -1,8 +1,8 @@
 """The references checked against each other and against themselves, before anything is checked
 against them: numpy == torch for every cell kind and option, autograd's gradients of the torch
-reference pass gradcheck, and the parameter counts follow the spec's formula, including the
-lecture's "GRU ... has fewer parameters" (section 4.2) made exact: 3/4 of an LSTM's; and the
-numpy and torch references of the connections (section 5) agree.
+reference pass gradcheck, the hand-written numpy backward equals autograd and central
+differences, the parameter counts follow the spec's formula, and the numpy and torch references
+of the connections (section 5) agree.
 """
 
 import math
@@ -12,15 +12,15 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from rnnspec.checks import assert_close
-from rnnspec.failures import fail
 from rnnspec.binding import check
-from rnnspec.checks import assert_grads_close
+from rnnspec.checks import assert_close, assert_grads_close
+from rnnspec.failures import fail
 from rnnspec.oracle import reference_grads
-from rnnspec.states import states, tensors
+from rnnspec.states import as_hx, states, tensors
 from properties.blocks import mlp, tensor
 from reference_impls import np_connections, np_layers, torch_connections, torch_layers
-from rnnspec.spec import CELLS, LAYER_CAPABILITIES, Tolerance, cell_kind, layer_layout, parameter_count, tolerance
+from rnnspec.spec import CELLS, LAYER_CAPABILITIES, cell_kind, layer_layout, parameter_count
+from rnnspec.spec.tolerances import FINITE_DIFFERENCES
 from rnnspec.strategies import block_cases, cell_cases, layer_cases, layer_configs
 
 ALL_CELLS = tuple(CELLS)
@@ -28,6 +28,7 @@ ALL_CELLS = tuple(CELLS)
 
 @check("numpy_reference_equals_torch_reference")
 def test_numpy_reference_equals_torch_reference(data):
+    """the numpy and torch references agree on every cell kind (gru_reset_before included) and option"""
     case = data.draw(layer_cases(cells=ALL_CELLS, capabilities=LAYER_CAPABILITIES), label="layer case")
     c = case.config
 
@@ -44,7 +45,7 @@ def test_numpy_reference_equals_torch_reference(data):
     expected_out, expected_h = np_layers.rnn(c, params, x, hx, lengths=case.lengths, dropout=np_dropout)
     lengths = None if case.lengths is None else torch.tensor(case.lengths)
     out, h = torch_layers.rnn(c, tensors(params), tensors(x), tensors(hx), lengths=lengths, dropout=torch_dropout)
-    tol = tolerance(case.dtype, seq_len=case.seq_len, num_layers=c.num_layers)
+    tol = case.tolerance()
     assert_close(out, expected_out, tol=tol, what="torch reference output vs numpy reference", case=case)
     for name, g, e in zip(("h_n", "c_n"), states(h), states(expected_h)):
         assert_close(g, e, tol=tol, what=f"torch reference {name} vs numpy reference", case=case)
@@ -54,25 +55,23 @@ def test_numpy_reference_equals_torch_reference(data):
     expected = states(np_layers.cell(cell.config, cell.params(), x1, hx1))
     got = states(torch_layers.cell(cell.config, tensors(cell.params()), tensors(x1), tensors(hx1)))
     for name, g, e in zip(("h'", "c'"), got, expected):
-        assert_close(g, e, tol=tolerance(cell.dtype), what=f"torch reference cell {name} vs numpy", case=cell)
+        assert_close(g, e, tol=cell.tolerance(), what=f"torch reference cell {name} vs numpy", case=cell)
 
 
 @check("torch_reference_gradcheck")
 def test_torch_reference_gradcheck(data):
+    """torch.autograd.gradcheck passes on the torch references in float64"""
     configs = layer_configs(cells=ALL_CELLS, capabilities=LAYER_CAPABILITIES, max_size=3)
     case = data.draw(layer_cases(cells=ALL_CELLS, capabilities=LAYER_CAPABILITIES, configs=configs, max_seq_len=3,
                                  max_batch=2, dtype=st.just("float64")), label="case")
     params = tensors(case.params(), requires_grad=True)
     names = list(params)
     x = tensors(case.input(), requires_grad=True)
-    hx = states(tensors(case.state(), requires_grad=True)) if case.with_state else ()
+    hx = states(tensors(case.state(), requires_grad=True))  # () when the case omits it
     lengths = None if case.lengths is None else torch.tensor(case.lengths)
-    has_c = cell_kind(case.config.cell).has_cell_state
 
     def f(x, *rest):
-        state = rest[: len(hx)]
-        p = dict(zip(names, rest[len(hx) :]))
-        state = None if not state else (tuple(state) if has_c else state[0])
+        state, p = as_hx(rest[: len(hx)]), dict(zip(names, rest[len(hx) :]))
         out, h = torch_layers.rnn(case.config, p, x, state, lengths=lengths)
         return (out, *states(h))
 
@@ -85,6 +84,7 @@ def test_torch_reference_gradcheck(data):
 
 @check("parameter_count_formula")
 def test_parameter_count_formula(data):
+    """the closed-form parameter count equals the layout's and torch's built-ins' count"""
     config = data.draw(layer_configs(cells=ALL_CELLS, capabilities=LAYER_CAPABILITIES, max_size=12, max_layers=3),
                        label="config")
     layout = layer_layout(config)
@@ -105,25 +105,9 @@ def test_parameter_count_formula(data):
              details=f"  torch: {got}\n  spec:  {layout}")
 
 
-@check("gru_has_three_quarters_of_lstm_parameters")
-def test_gru_has_three_quarters_of_lstm_parameters(data):
-    config = data.draw(layer_configs(cells=["lstm"], capabilities=set(LAYER_CAPABILITIES) - {"proj"}, max_size=64,
-                                     max_layers=4), label="config")
-    lstm, gru = parameter_count(config), parameter_count(config.replace(cell="gru"))
-    rnn = parameter_count(config.replace(cell="rnn_tanh"))
-    if 4 * gru != 3 * lstm or 4 * rnn != lstm:
-        fail(f"lstm {lstm}, gru {gru}, rnn {rnn}: expected gru = 3/4 lstm and rnn = 1/4 lstm", case=config)
-    for cell, expected in (("lstm", lstm), ("gru", gru), ("rnn_tanh", rnn)):
-        kind = cell_kind(cell)
-        module = pkgutil.resolve_name(kind.torch_layer)(config.input_size, config.hidden_size, num_layers=config.num_layers,
-                                                 bias=config.bias, bidirectional=config.bidirectional)
-        got = sum(p.numel() for p in module.parameters())
-        if got != expected:
-            fail(f"{kind.torch_layer} has {got} parameters, the formula says {expected}", case=config)
-
-
 @check("connections_numpy_equals_torch")
 def test_connections_numpy_equals_torch(data):
+    """the numpy and torch references of residual, dense, highway and stacked connections agree"""
     case = data.draw(block_cases(), label="case")
     w, x = case.mlp_weights(0), case.input()
 
@@ -147,8 +131,7 @@ def test_connections_numpy_equals_torch(data):
         "plain_stack": (np_connections.plain_stack(x, same_size), torch_connections.plain_stack(tx, [t_f] * case.depth)),
     }
     for name, (expected, got) in pairs.items():
-        assert_close(got, expected, tol=tolerance("float64", num_layers=case.depth), what=f"{name}: torch vs numpy",
-                     case=case)
+        assert_close(got, expected, tol=case.tolerance(), what=f"{name}: torch vs numpy", case=case)
 
 
 def _no_dropout_cases(**options):
@@ -158,15 +141,17 @@ def _no_dropout_cases(**options):
 
 @check("numpy_backward_matches_autograd")
 def test_numpy_backward_matches_autograd(data):
+    """the hand-written numpy backward through time equals autograd through the torch reference, in float64, for every cell kind and option"""
     case = data.draw(_no_dropout_cases(), label="case")
     params = case.params()
     assert_grads_close(reference_grads(case, params, via="numpy"), reference_grads(case, params, via="torch"),
-                       tol=tolerance("float64", seq_len=case.seq_len, num_layers=case.config.num_layers, grad=True),
+                       tol=case.tolerance(grad=True),
                        case=case, label="numpy backward vs autograd through the torch reference")
 
 
 @check("numpy_backward_matches_finite_differences")
 def test_numpy_backward_matches_finite_differences(data):
+    """the numpy backward's directional derivatives equal central finite differences of the numpy forward"""
     configs = layer_configs(cells=ALL_CELLS, capabilities=set(LAYER_CAPABILITIES) - {"dropout"}, max_size=3)
     case = data.draw(_no_dropout_cases(configs=configs, max_seq_len=3, max_batch=2), label="case")
     params, x, hx = case.params(), case.input(), case.state()
@@ -177,19 +162,19 @@ def test_numpy_backward_matches_finite_differences(data):
         return sum(float((t * case.loss_weights(t.shape, salt=k)).sum()) for k, t in enumerate((out, *states(h))))
 
     rng = np.random.default_rng([case.seed, 13])
-    eps = 1e-6
+    eps = 1e-6  # the step FINITE_DIFFERENCES is made for
     for k in range(3):  # three random directions through every input at once
         v_p = {n: rng.standard_normal(a.shape) for n, a in params.items()}
         v_x = rng.standard_normal(x.shape)
-        v_h = tuple(rng.standard_normal(s.shape) for s in states(hx)) if hx is not None else ()
+        v_h = tuple(rng.standard_normal(s.shape) for s in states(hx))
 
         def moved(sign):
             p = {n: a + sign * eps * v_p[n] for n, a in params.items()}
-            h = None if hx is None else tuple(s + sign * eps * v for s, v in zip(states(hx), v_h))
-            return value(p, x + sign * eps * v_x, h if h is None or len(h) == 2 else h[0])
+            h = as_hx(s + sign * eps * v for s, v in zip(states(hx), v_h))
+            return value(p, x + sign * eps * v_x, h)
 
         numeric = (moved(+1) - moved(-1)) / (2 * eps)
         analytic = float((grads.input * v_x).sum() + sum((g * v).sum() for g, v in zip(grads.states, v_h))
                          + sum((grads.params[n] * v_p[n]).sum() for n in params))
-        assert_close(np.array(analytic), np.array(numeric), tol=Tolerance(rtol=1e-5, atol=1e-6),
+        assert_close(np.array(analytic), np.array(numeric), tol=FINITE_DIFFERENCES,
                      what=f"directional derivative {k}: numpy backward vs central differences", case=case)

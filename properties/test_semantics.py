@@ -9,13 +9,12 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from rnnspec.checks import assert_close, assert_identical
-from rnnspec.failures import fail
 from rnnspec.binding import check
-from rnnspec.checks import assert_runs_close
+from rnnspec.checks import assert_close, assert_identical, assert_runs_close
+from rnnspec.failures import fail
 from rnnspec.running import build, call_cell, call_layer, run_layer
-from rnnspec.states import states, tensors, time_major
-from rnnspec.spec import cell_layout, layer_layout, parameter_count, tolerance
+from rnnspec.spec import cell_layout, layer_layout, parameter_count
+from rnnspec.states import from_time_major, map_state, state_rows, states, tensors, time_major
 from rnnspec.strategies import cell_cases, layer_cases, layer_configs
 
 
@@ -23,22 +22,18 @@ def _cases(target, **options):
     return layer_cases(cells=target.cells, capabilities=target.capabilities, **options)
 
 
-
-def _zeros_like_state(case):
-    s = case.random_state()
-    return tuple(np.zeros_like(a) for a in s) if isinstance(s, tuple) else np.zeros_like(s)
-
-
 @check("omitted_state_is_zeros")
 def test_omitted_state_is_zeros(target, data):
+    """omitting the initial state gives the same result as passing zeros"""
     case = data.draw(_cases(target, with_state=st.just(False)), label="case")
     omitted = run_layer(target, case)
-    zeros = run_layer(target, case, hx=tensors(_zeros_like_state(case)))
+    zeros = run_layer(target, case, hx=tensors(map_state(np.zeros_like, case.random_state())))
     assert_runs_close(omitted, zeros, tol=case.tolerance(), case=case, label="hx=None vs zeros: ")
 
 
 @check("unbatched_is_batch_of_one")
 def test_unbatched_is_batch_of_one(target, data):
+    """unbatched input (T, I) gives the batch-of-one result without its batch axis"""
     case = data.draw(_cases(target, unbatched=st.just(True), packed=st.just(False)), label="case")
     single = run_layer(target, case)
     batched_case = case.replace(unbatched=False, batch=1)
@@ -51,6 +46,7 @@ def test_unbatched_is_batch_of_one(target, data):
 
 @check("batch_first_is_transpose")
 def test_batch_first_is_transpose(target, data):
+    """batch_first=True on (B, T, I) equals batch_first=False on the transposed input"""
     configs = layer_configs(cells=target.cells, capabilities=target.capabilities, batch_first=st.just(True))
     case = data.draw(_cases(target, configs=configs, unbatched=st.just(False)), label="case")
     seq_case = case.replace(config=case.config.replace(batch_first=False))
@@ -63,15 +59,14 @@ def test_batch_first_is_transpose(target, data):
 
 @check("rows_are_independent")
 def test_rows_are_independent(target, data):
+    """permuting the batch rows permutes the outputs and final states the same way"""
     case = data.draw(_cases(target, unbatched=st.just(False), min_batch=2), label="case")
     perm = data.draw(st.permutations(range(case.batch)), label="row permutation")
     x, hx = case.input(), case.state()
     axis = 0 if case.config.batch_first else 1
     lengths = None if case.lengths is None else tuple(case.lengths[i] for i in perm)
     permuted = case.replace(lengths=lengths)
-    hx_p = None if hx is None else tuple(s[:, perm] for s in states(hx))
-    hx_p = hx_p if hx_p is None or len(hx_p) == 2 else hx_p[0]
-    got = run_layer(target, permuted, x=tensors(np.take(x, perm, axis=axis)), hx=tensors(hx_p))
+    got = run_layer(target, permuted, x=tensors(np.take(x, perm, axis=axis)), hx=tensors(state_rows(hx, perm)))
     base = run_layer(target, case)
     index = torch.tensor(perm)
     assert_close(got.output, base.output.index_select(axis, index), tol=case.tolerance(),
@@ -82,6 +77,7 @@ def test_rows_are_independent(target, data):
 
 @check("stateless_between_calls")
 def test_stateless_between_calls(target, data):
+    """calling twice with the same arguments gives the same result: no state is kept between calls"""
     case = data.draw(_cases(target), label="case")
     other = case.replace(seed=(case.seed + 1) % 2**32)  # same shapes, other values
     module = build(target, case)
@@ -93,16 +89,17 @@ def test_stateless_between_calls(target, data):
 
 @check("inputs_not_mutated")
 def test_inputs_not_mutated(target, data):
+    """the input, the initial state and the parameters are unchanged by a call"""
     case = data.draw(_cases(target, with_state=st.just(True) if "initial_state" in target.capabilities else None),
                      label="case")
     params = case.params()
     module = build(target, case, params)
     x, hx = tensors(case.input()), tensors(case.state())
-    x_before, hx_before = x.clone(), None if hx is None else tuple(s.clone() for s in states(hx))
+    x_before, hx_before = x.clone(), map_state(torch.clone, hx)
     call_layer(module, case, x, hx)
     assert_identical(x, x_before, what="input after the call", case=case)
-    for k, (s, before) in enumerate(zip(states(hx) if hx is not None else (), hx_before or ())):
-        assert_identical(s, before, what=f"{('h0', 'c0')[k]} after the call", case=case)
+    for name, s, before in zip(("h0", "c0"), states(hx), states(hx_before)):
+        assert_identical(s, before, what=f"{name} after the call", case=case)
     if "parameters" in target.capabilities:
         for name, p in module.named_parameters():
             assert_identical(p, params[name], what=f"parameter {name} after the call", case=case)
@@ -110,6 +107,7 @@ def test_inputs_not_mutated(target, data):
 
 @check("packed_is_each_alone")
 def test_packed_is_each_alone(target, data):
+    """a PackedSequence with unsorted lengths gives, per row, what that sequence gives run alone"""
     case = data.draw(_cases(target, packed=st.just(True)), label="case")
     module = build(target, case)
     hx = case.state()
@@ -118,11 +116,8 @@ def test_packed_is_each_alone(target, data):
     tol = case.tolerance()
     for b, n in enumerate(case.lengths):
         alone = case.replace(batch=1, seq_len=n, lengths=None)
-        x_b = x_tm[:n, b : b + 1]
-        x_b = x_b.transpose(1, 0, 2) if case.config.batch_first else x_b
-        hx_b = None if hx is None else tuple(s[:, b : b + 1] for s in states(hx))
-        hx_b = hx_b if hx_b is None or len(hx_b) == 2 else hx_b[0]
-        run = call_layer(module, alone, tensors(np.ascontiguousarray(x_b)), tensors(hx_b))
+        x_b = from_time_major(x_tm[:n, b : b + 1], alone)  # row b's first n steps, laid out as the case's
+        run = call_layer(module, alone, tensors(np.ascontiguousarray(x_b)), tensors(state_rows(hx, [b])))
         assert_close(out_tm[:n, b], time_major(run.output, alone)[:, 0], tol=tol,
                      what=f"output of row {b} (length {n}) vs run alone", case=case)
         assert_close(out_tm[n:, b], torch.zeros_like(out_tm[n:, b]), tol=tol,
@@ -133,6 +128,7 @@ def test_packed_is_each_alone(target, data):
 
 @check("dropout_inactive_in_eval")
 def test_dropout_inactive_in_eval(target, data):
+    """in eval mode a layer with dropout > 0 equals the same layer with dropout 0"""
     configs = layer_configs(cells=target.cells, capabilities=target.capabilities, num_layers=st.integers(2, 3),
                             dropout=st.sampled_from([0.25, 0.5, 1.0]))
     case = data.draw(_cases(target, configs=configs), label="case")
@@ -143,6 +139,7 @@ def test_dropout_inactive_in_eval(target, data):
 
 @check("parameter_layout")
 def test_parameter_layout(target, data):
+    """parameter names and shapes are torch's canonical layout, and their count follows the formula"""
     case = data.draw(_cases(target), label="case")
     module = build(target, case)
     got = {name: tuple(p.shape) for name, p in module.named_parameters()}
@@ -150,26 +147,27 @@ def test_parameter_layout(target, data):
     if got != expected:
         fail("parameters differ from torch's canonical layout", case=case,
              details=f"  got {got}\n  expected {expected}")
-    count = sum(p.numel() for p in module.parameters())
+    count = sum(p.numel() for _, p in module.named_parameters())
     if count != parameter_count(case.config):
         fail(f"{count} parameters, expected {parameter_count(case.config)} by the formula", case=case)
 
 
 @check("cell_omitted_state_is_zeros")
 def test_cell_omitted_state_is_zeros(target, data):
+    """omitting the state gives the same result as passing zeros"""
     case = data.draw(cell_cases(cells=target.cells, capabilities=target.capabilities, with_state=st.just(False)),
                      label="case")
     module, x = build(target, case), tensors(case.inputs()[0])
-    zeros = tensors(case.replace(with_state=True).state())
-    zeros = tuple(torch.zeros_like(s) for s in states(zeros))
+    zeros = map_state(torch.zeros_like, tensors(case.replace(with_state=True).state()))
     omitted = call_cell(module, case, x, None)
-    given = call_cell(module, case, x, zeros if len(zeros) == 2 else zeros[0])
+    given = call_cell(module, case, x, zeros)
     for name, g, e in zip(("h'", "c'"), omitted, given):
-        assert_close(g, e, tol=tolerance(case.dtype), what=f"hx=None vs zeros: {name}", case=case)
+        assert_close(g, e, tol=case.tolerance(), what=f"hx=None vs zeros: {name}", case=case)
 
 
 @check("cell_unbatched_is_batch_of_one")
 def test_cell_unbatched_is_batch_of_one(target, data):
+    """unbatched input (I,) gives the batch-of-one result without its batch axis"""
     case = data.draw(cell_cases(cells=target.cells, capabilities=target.capabilities, unbatched=st.just(True)),
                      label="case")
     module = build(target, case)
@@ -177,11 +175,12 @@ def test_cell_unbatched_is_batch_of_one(target, data):
     batched_case = case.replace(unbatched=False, batch=1)
     batched = call_cell(module, batched_case, tensors(batched_case.inputs()[0]), tensors(batched_case.state()))
     for name, g, e in zip(("h'", "c'"), single, batched):
-        assert_close(g, e[0], tol=tolerance(case.dtype), what=f"unbatched {name}", case=case)
+        assert_close(g, e[0], tol=case.tolerance(), what=f"unbatched {name}", case=case)
 
 
 @check("cell_parameter_layout")
 def test_cell_parameter_layout(target, data):
+    """parameter names and shapes are torch's canonical cell layout"""
     case = data.draw(cell_cases(cells=target.cells, capabilities=target.capabilities), label="case")
     got = {name: tuple(p.shape) for name, p in build(target, case).named_parameters()}
     expected = dict(cell_layout(case.config))

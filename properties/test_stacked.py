@@ -6,16 +6,16 @@ with residual skips the gradient to the input keeps an identity path.
 """
 
 import numpy as np
+import torch
 from hypothesis import strategies as st
 
-from rnnspec.checks import assert_close
 from rnnspec.binding import check
-from rnnspec.checks import assert_runs_close
+from rnnspec.checks import assert_close, assert_runs_close
 from rnnspec.oracle import reference_layer
 from rnnspec.running import jacobian, rename_layer, run_layer
-from rnnspec.states import states, tensors
+from rnnspec.states import layer_state, tensors
 from properties.blocks import recurrent_layer, tensor
-from rnnspec.spec import Tolerance, tolerance
+from rnnspec.spec.tolerances import CLOSED_FORM_FLOAT64
 from rnnspec.strategies import block_cases, layer_cases, layer_configs
 
 
@@ -27,36 +27,36 @@ def _stacked_case(target, data, **config_options):
 
 @check("stack_is_composition")
 def test_stack_is_composition(target, data):
+    """a stack of L layers equals L single layers applied in turn, layer l reading layer l-1's output"""
     case = _stacked_case(target, data)
     c, params, hx = case.config, case.params(), case.state()
-    whole = run_layer(target, case, params)
+    stack = run_layer(target, case, params)
     x, finals = tensors(case.input()), []
-    D = c.num_directions
     for layer in range(c.num_layers):
         single = case.replace(config=c.replace(num_layers=1, input_size=c.layer_input_size(layer)))
-        hx_l = None if hx is None else tuple(s[layer * D : (layer + 1) * D] for s in states(hx))
-        hx_l = hx_l if hx_l is None or len(hx_l) == 2 else hx_l[0]
-        run = run_layer(target, single, rename_layer(params, layer=layer), x=x, hx=tensors(hx_l))
-        x = run.output
+        run = run_layer(target, single, rename_layer(params, layer=layer), x=x,
+                        hx=tensors(layer_state(hx, layer, num_directions=c.num_directions)))
+        x = run.output  # what the next layer reads
         finals.append(run.states)
-    tol = tolerance(case.dtype, seq_len=case.seq_len, num_layers=c.num_layers)
-    assert_close(whole.output, x, tol=tol, what="stack output vs last layer of the composition", case=case)
-    for k, name in enumerate(("h_n", "c_n")[: len(whole.states)]):
-        composed = np.concatenate([f[k].detach().numpy() for f in finals])
-        assert_close(whole.states[k], composed, tol=tol, what=f"stack {name} vs each layer's, stacked", case=case)
+    tol = case.tolerance()
+    assert_close(stack.output, x, tol=tol, what="stack output vs last layer of the composition", case=case)
+    stacked = [torch.cat(parts) for parts in zip(*finals)]  # each layer's h_n (and c_n), stacked as torch stacks them
+    for name, got, expected in zip(("h_n", "c_n"), stack.states, stacked):
+        assert_close(got, expected, tol=tol, what=f"stack {name} vs each layer's, stacked", case=case)
 
 
 @check("dropout_one_silences_upper_inputs")
 def test_dropout_one_silences_upper_inputs(target, data):
+    """in training with dropout=1 every layer above the first reads zeros: the dropout sits between layers"""
     case = _stacked_case(target, data, dropout=st.just(1.0))
     got = run_layer(target, case, training=True)
     expected = reference_layer(case, dropout=lambda y, layer: np.zeros_like(y))
-    tol = case.tolerance()
-    assert_runs_close(got, expected, tol=tol, case=case, label="training, dropout=1: ")
+    assert_runs_close(got, expected, tol=case.tolerance(), case=case, label="training, dropout=1: ")
 
 
 @check("residual_stack_has_identity_path")
 def test_residual_stack_has_identity_path(target, data):
+    """with residual skips between stacked RNN layers, dx_L/dx_0 = prod_l (I + J_l): an identity path to the input"""
     case = data.draw(block_cases(max_features=3, max_depth=3, max_batch=1, max_seq_len=3), label="case")
     layers = [recurrent_layer(case, k) for k in range(case.depth)]
     x = tensor(case.sequence())  # (T, B, D)
@@ -66,5 +66,5 @@ def test_residual_stack_has_identity_path(target, data):
         expected = (np.eye(x.numel()) + jacobian(f, v)) @ expected
         v = f(v) + v
     got = jacobian(lambda s: target.build()(s, layers), x)
-    assert_close(got, expected, tol=Tolerance(rtol=1e-9, atol=1e-12),
+    assert_close(got, expected, tol=CLOSED_FORM_FLOAT64,
                  what="d output / d input of the residual stack vs prod_l (I + J_l)", case=case)

@@ -110,6 +110,11 @@ class CellCase:
             return h, rng.uniform(-1, 1, size=lead + (self.config.hidden_size,)).astype(self.dtype)
         return h
 
+    def tolerance(self, *, steps: int = 1, grad: bool = False):
+        """The spec's tolerance for this case's dtype after ``steps`` steps of the cell: one, unless
+        a property unrolls it (then ``steps=case.seq_len``)."""
+        return tolerance(self.dtype, seq_len=steps, grad=grad)
+
     def loss_weights(self, shape, salt: int) -> np.ndarray:
         return np.random.default_rng([self.seed, 3, salt]).standard_normal(shape).astype(self.dtype)
 
@@ -149,6 +154,10 @@ class ClipCase:
         finite = [np.abs(g[np.isfinite(g)]).max() for g in self.grads() if g is not None and np.isfinite(g).any()]
         return self.threshold_ratio * max(finite) if finite and max(finite) > 0 else self.threshold_ratio
 
+    def tolerance(self):
+        """The spec's value tolerance for this case's dtype (clipping is one step of arithmetic)."""
+        return tolerance(self.dtype)
+
     def replace(self, **changes) -> "ClipCase":
         return replace(self, **changes)
 
@@ -183,6 +192,11 @@ class BlockCase:
     def sequence(self) -> np.ndarray:
         """(T, B, D), float64: input of a stack of recurrent layers."""
         return np.random.default_rng([self.seed, 8]).standard_normal((self.seq_len, self.batch, self.features))
+
+    def tolerance(self):
+        """The spec's float64 value tolerance through ``depth`` blocks, for two implementations of
+        the same blocks (a block against its closed form uses rnnspec.spec.tolerances.CLOSED_FORM_FLOAT64)."""
+        return tolerance("float64", num_layers=self.depth)
 
     def replace(self, **changes) -> "BlockCase":
         return replace(self, **changes)

@@ -11,8 +11,8 @@ import numpy as np
 from rnnspec.failures import fail
 from rnnspec.spec import Tolerance
 
-__all__ = ["as_array", "assert_shape", "assert_close", "assert_identical", "assert_at_most", "assert_runs_close",
-           "assert_grads_close"]
+__all__ = ["as_array", "assert_shape", "assert_close", "assert_identical", "assert_at_most", "assert_at_least",
+           "assert_runs_close", "assert_grads_close"]
 
 
 def as_array(a) -> np.ndarray:
@@ -62,14 +62,28 @@ def assert_identical(got, expected, *, what: str, case) -> None:
              details=(f"first at {tuple(int(k) for k in i)}: got {g[i]!r}, expected {e[i]!r} (exact comparison)",))
 
 
-def assert_at_most(got: float, bound: float, *, what: str, case, rtol: float = 0.0) -> None:
-    """``got <= bound * (1 + rtol)``: an upper bound that a quantity must respect (a norm, a count).
-    ``rtol`` is the rounding allowed on top of the bound; NaN never satisfies it."""
+def _slack(rtol: float, atol: float) -> str:
+    return f"rtol={rtol:.3g}*|bound|" if not atol else f"atol={atol:.3g} + rtol={rtol:.3g}*|bound|"
+
+
+def assert_at_most(got: float, bound: float, *, what: str, case, rtol: float = 0.0, atol: float = 0.0) -> None:
+    """``got <= bound + atol + rtol*|bound|``: an upper bound that a quantity must respect (a norm,
+    a count). ``rtol`` and ``atol`` are the rounding allowed on top of the bound; NaN never satisfies it."""
     got, bound = float(got), float(bound)
-    allowed = bound + rtol * abs(bound)
+    allowed = bound + atol + rtol * abs(bound)
     if not got <= allowed:
         fail(f"{what}: got {got:.9g}, expected at most {bound:.9g}", case=case,
-             details=(f"excess {got - bound:.3g} > allowed {allowed - bound:.3g} (rtol={rtol:.3g}*|bound|)",))
+             details=(f"excess {got - bound:.3g} > allowed {allowed - bound:.3g} ({_slack(rtol, atol)})",))
+
+
+def assert_at_least(got: float, bound: float, *, what: str, case, rtol: float = 0.0, atol: float = 0.0) -> None:
+    """``got >= bound - atol - rtol*|bound|``: a lower bound that a quantity must respect (a
+    singular value). ``rtol`` and ``atol`` are the rounding allowed under the bound; NaN never satisfies it."""
+    got, bound = float(got), float(bound)
+    allowed = bound - atol - rtol * abs(bound)
+    if not got >= allowed:
+        fail(f"{what}: got {got:.9g}, expected at least {bound:.9g}", case=case,
+             details=(f"shortfall {bound - got:.3g} > allowed {bound - allowed:.3g} ({_slack(rtol, atol)})",))
 
 
 def assert_runs_close(got, expected, *, tol: Tolerance, case, label: str = "") -> None:

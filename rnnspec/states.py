@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-__all__ = ["tensors", "states", "as_hx", "map_state", "time_major", "from_time_major"]
+__all__ = ["tensors", "states", "as_hx", "map_state", "layer_state", "state_rows", "time_major", "from_time_major"]
 
 
 def tensors(obj, *, requires_grad: bool = False):
@@ -42,6 +42,20 @@ def map_state(fn: Callable, hx):
     """``fn`` applied to h (and c), keeping hx's structure: ``map_state(lambda s: s[:, rows], hx)``
     selects rows, ``map_state(lambda s: s[l * D:(l + 1) * D], hx)`` one layer's directions."""
     return as_hx(fn(s) for s in states(hx))
+
+
+def layer_state(hx, layer: int, *, num_directions: int, direction: int | None = None):
+    """Layer ``layer``'s part of a layer state (L*D, ...): its D directions, or only ``direction``
+    (torch stacks them layer-major, index l*D + d), as a one-layer layer's state; None stays None."""
+    first = layer * num_directions + (direction or 0)
+    count = num_directions if direction is None else 1
+    return map_state(lambda s: s[first : first + count], hx)
+
+
+def state_rows(hx, rows):
+    """Some batch rows of a batched layer state (L*D, B, ...): ``rows`` a list of row indices, in
+    their order; None stays None."""
+    return map_state(lambda s: s[:, list(rows)], hx)
 
 
 def time_major(a, case):

@@ -2,13 +2,23 @@
 
 ``subject`` says what a property is about (rnnspec.spec.SUBJECTS): a ``layer`` target
 (torch.nn.LSTM-like), a ``cell`` target (torch.nn.LSTMCell-like), a clipping function, a
-connection wrapper, or the ``reference`` implementations themselves (run by the test suite). ``requires`` names capabilities (rnnspec.spec.options);
-``cells``, when set, limits a property to targets implementing one of those cell kinds.
+connection wrapper, or the ``reference`` implementations themselves (run by the test suite).
+``requires`` names capabilities (rnnspec.spec.options); a target lacking one is skipped with the reason.
+``cells``, when set, says on which cell kinds the claim is checked: a target computing none of them
+is not concerned by it, unless ``cells_skip_reason`` says why the claim cannot be checked on the
+other kinds; then such a target is skipped with that reason, never silently passed.
+
+Each property is implemented once, by a function in ``properties/test_<topic>.py`` whose one-line
+docstring is its claim (tests/test_properties_read_as_claims.py keeps both true).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
+
+from .cells import CELLS
+from .options import SUBJECTS, capabilities_of
 
 __all__ = ["TOPICS", "PropertySpec", "PROPERTIES", "property_spec"]
 
@@ -23,7 +33,9 @@ TOPICS: dict[str, str] = {
     "highway": "lecture 7 section 5.4: highway connections",
     "bidirectional": "lecture 7 section 6: bidirectional RNNs",
     "stacked": "lecture 7 section 7: multi-layer (stacked) RNNs",
-    "semantics": "API behaviour: the layer computes the specified function under every option",
+    "equivalence": "the layer or cell computes the spec's equations: outputs, states and gradients equal the references",
+    "semantics": "API behaviour: what each option of torch's interface means (states, batching, packing, dropout, layout)",
+    "references": "the references themselves: numpy equals torch, the backward equals autograd and finite differences",
 }
 
 
@@ -34,27 +46,53 @@ class PropertySpec:
     claim: str  # one line: what must hold
     subject: str  # a key of rnnspec.spec.SUBJECTS: "layer", "cell", "clip_norm", ..., "reference"
     requires: frozenset[str] = frozenset()  # capabilities the target must have
-    cells: tuple[str, ...] | None = None  # applies only to targets of one of these cells
+    cells: tuple[str, ...] | None = None  # checked only on these cell kinds (None: on every kind)
+    cells_skip_reason: str | None = None  # why a target of none of ``cells`` is skipped (None: not concerned)
+
+    def __post_init__(self) -> None:
+        where = f"of property {self.id!r}"
+        if self.topic not in TOPICS:
+            raise ValueError(f"topic={self.topic!r} {where} is not a topic; expected one of {list(TOPICS)}")
+        if self.subject not in SUBJECTS:
+            raise ValueError(f"subject={self.subject!r} {where} is not a subject; expected one of {list(SUBJECTS)}")
+        unknown = set(self.requires) - set(capabilities_of(self.subject))
+        if unknown:
+            raise ValueError(f"requires={sorted(unknown)} {where}: not capabilities of a {self.subject} target; "
+                             f"expected some of {sorted(capabilities_of(self.subject))}")
+        if self.cells is not None and not set(self.cells) <= set(CELLS):
+            raise ValueError(f"cells={self.cells!r} {where}: not all cell kinds; expected some of {list(CELLS)}")
+        if self.cells_skip_reason is not None and self.cells is None:
+            raise ValueError(f"cells_skip_reason={self.cells_skip_reason!r} {where} says why other cell kinds are "
+                             f"skipped, but cells=None names no kinds the claim is checked on")
+        if not self.claim or "\n" in self.claim:
+            raise ValueError(f"claim={self.claim!r} {where} must be one line")
+
+    def applicable_cells(self, cells: Iterable[str]) -> list[str]:
+        """Those of ``cells`` (a target's) on which the claim is checked, in their order."""
+        return [c for c in cells if self.cells is None or c in self.cells]
 
     def as_dict(self) -> dict:
         return {"id": self.id, "topic": self.topic, "claim": self.claim, "subject": self.subject,
-                "requires": sorted(self.requires), "cells": list(self.cells) if self.cells else None}
+                "requires": sorted(self.requires), "cells": list(self.cells) if self.cells else None,
+                "cells_skip_reason": self.cells_skip_reason}
 
 
-def _p(id, topic, subject, claim, requires=(), cells=None) -> PropertySpec:
-    return PropertySpec(id, topic, claim, subject, frozenset(requires), cells)
+def _p(id, topic, subject, claim, requires=(), cells=None, cells_skip_reason=None) -> PropertySpec:
+    return PropertySpec(id, topic, claim, subject, frozenset(requires), cells, cells_skip_reason)
 
 
 _GRU = ("gru", "gru_reset_before")
+# a relu unit can be dead (zero whatever its input), so an output that does not move shows nothing
+_STRICTLY_MONOTONE = ("rnn_tanh", "rnn_linear", "lstm", "gru", "gru_reset_before")
 
 PROPERTIES: tuple[PropertySpec, ...] = (
     # layers: torch.nn.RNN / LSTM / GRU and their drop-ins
-    _p("matches_reference", "semantics", "layer",
+    _p("matches_reference", "equivalence", "layer",
        "output and final states equal the numpy reference, for every cell kind and option"),
-    _p("grads_match_reference", "semantics", "layer",
+    _p("grads_match_reference", "equivalence", "layer",
        "gradients w.r.t. input, initial state and every parameter equal autograd through the torch reference "
        "and the hand-written numpy backward", requires=["grad"]),
-    _p("float32_agrees_with_float64", "semantics", "layer",
+    _p("float32_agrees_with_float64", "equivalence", "layer",
        "float32 and float64 runs of the same case agree within the float32 tolerance", requires=["float64"]),
     _p("omitted_state_is_zeros", "semantics", "layer",
        "omitting the initial state gives the same result as passing zeros", requires=["initial_state"]),
@@ -95,12 +133,12 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     _p("gru_forms_agree_first_step_from_zero", "gru", "layer",
        "from a zero state with b_hn = 0, the first step of the two GRU forms agrees", cells=_GRU),
     # cells: torch.nn.RNNCell / LSTMCell / GRUCell and their drop-ins
-    _p("cell_matches_reference", "semantics", "cell",
+    _p("cell_matches_reference", "equivalence", "cell",
        "one step equals the numpy reference cell, for every cell kind and option"),
-    _p("cell_grads_match_reference", "semantics", "cell",
+    _p("cell_grads_match_reference", "equivalence", "cell",
        "gradients w.r.t. input, state and every parameter equal autograd through the torch reference",
        requires=["grad"]),
-    _p("cell_unrolled_is_layer", "semantics", "cell",
+    _p("cell_unrolled_is_layer", "equivalence", "cell",
        "the cell applied step by step over a sequence equals the one-layer reference layer"),
     _p("cell_omitted_state_is_zeros", "semantics", "cell",
        "omitting the state gives the same result as passing zeros", requires=["initial_state"]),
@@ -158,7 +196,7 @@ PROPERTIES: tuple[PropertySpec, ...] = (
        "for L blocks with ||J_F||_2 <= eps < 1 the residual stack's smallest singular value is >= (1-eps)^L, "
        "the plain stack's largest <= eps^L"),
     _p("residual_size_change_needs_projection", "residual", "residual",
-       "when F changes the size, y = F(x) + W_s x with a projection W_s, and without one it is an error"),
+       "when F changes the size, y = F(x) + W_s x with a projection W_s; without one it is a ValueError asking for it"),
     _p("dense_layers_read_the_input_unchanged", "dense", "dense",
        "every layer's input begins with the original input unchanged: an identity block in its Jacobian"),
     _p("dense_layers_read_all_earlier_outputs", "dense", "dense",
@@ -174,25 +212,27 @@ PROPERTIES: tuple[PropertySpec, ...] = (
        "a unidirectional layer's output at step t does not change when inputs after t change"),
     _p("bidirectional_sees_the_future", "bidirectional", "layer",
        "a bidirectional layer's output at step t changes when later inputs change: it needs the whole sequence",
-       requires=["bidirectional"]),
+       requires=["bidirectional"], cells=_STRICTLY_MONOTONE,
+       cells_skip_reason="not checkable on rnn_relu alone: a relu unit can be dead (zero whatever its input), so an "
+                         "output that does not change when later inputs change shows nothing"),
     # lecture 7 section 7: stacked RNNs with skips
     _p("residual_stack_has_identity_path", "stacked", "residual_stack",
        "with residual skips between stacked RNN layers, dx_L/dx_0 = prod_l (I + J_l): an identity path to the input"),
     # the references themselves
-    _p("numpy_reference_equals_torch_reference", "semantics", "reference",
+    _p("numpy_reference_equals_torch_reference", "references", "reference",
        "the numpy and torch references agree on every cell kind (gru_reset_before included) and option"),
-    _p("torch_reference_gradcheck", "semantics", "reference",
+    _p("torch_reference_gradcheck", "references", "reference",
        "torch.autograd.gradcheck passes on the torch references in float64"),
-    _p("parameter_count_formula", "semantics", "reference",
+    _p("parameter_count_formula", "references", "reference",
        "the closed-form parameter count equals the layout's and torch's built-ins' count"),
     _p("gru_has_three_quarters_of_lstm_parameters", "gru", "reference",
        "at any sizes GRU has exactly 3/4 and a vanilla RNN 1/4 of an LSTM's parameters (lecture 7 section 4.2)"),
-    _p("numpy_backward_matches_autograd", "semantics", "reference",
+    _p("numpy_backward_matches_autograd", "references", "reference",
        "the hand-written numpy backward through time equals autograd through the torch reference, in float64, "
        "for every cell kind and option"),
-    _p("numpy_backward_matches_finite_differences", "semantics", "reference",
+    _p("numpy_backward_matches_finite_differences", "references", "reference",
        "the numpy backward's directional derivatives equal central finite differences of the numpy forward"),
-    _p("connections_numpy_equals_torch", "semantics", "reference",
+    _p("connections_numpy_equals_torch", "references", "reference",
        "the numpy and torch references of residual, dense, highway and stacked connections agree"),
 )
 

@@ -3,6 +3,12 @@
 Rounding errors of a recurrence add up roughly like a random walk over the steps it went
 through, so the absolute tolerance grows with sqrt(seq_len * num_layers). Gradients sum over
 every step and batch row, so they get a larger base.
+
+Besides "an implementation against the reference" (``tolerance``, read through a case's
+``tolerance()``), three comparisons have tolerances of their own, named here so that no
+property makes one up: ``CLOSED_FORM_FLOAT64`` (a float64 computation against the closed form it
+must equal), ``FINITE_DIFFERENCES`` (an analytic derivative against central differences) and
+``rounding`` (a claim exact in real arithmetic that an implementation may round a few times).
 """
 
 from __future__ import annotations
@@ -10,7 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Tolerance", "BASE_TOLERANCES", "DTYPES", "tolerance"]
+__all__ = ["Tolerance", "BASE_TOLERANCES", "DTYPES", "EPSILON", "CLOSED_FORM_FLOAT64", "FINITE_DIFFERENCES",
+           "tolerance", "rounding"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,23 @@ BASE_TOLERANCES: dict[str, dict[str, Tolerance]] = {
 
 DTYPES: tuple[str, ...] = tuple(BASE_TOLERANCES)  # the dtypes rnnspec draws and compares, narrowest first
 
+EPSILON: dict[str, float] = {"float32": 2.0**-23, "float64": 2.0**-52}  # machine epsilon, numpy's finfo(dtype).eps
+
+# A float64 computation against the closed form it must equal: autograd's Jacobian of a residual
+# block against I + J_F, of a dense or highway block against I, a highway layer against
+# T*H(x) + (1-T)*x, a residual stack's Jacobian against prod_l (I + J_l), a singular value against
+# its bound. The same real-number formula evaluated in another order through a few shallow
+# blocks, so it does not grow with length or depth: rtol 1e-9 (~4.5e6 ulps) leaves room for
+# reassociated sums and products of a few dozen factors, atol 1e-12 for elements whose expected
+# value cancels to ~0 (an off-diagonal of I + J_F). A wrong formula is off by O(|J_F|), far above.
+CLOSED_FORM_FLOAT64 = Tolerance(rtol=1e-9, atol=1e-12)
+
+# A float64 directional derivative against central differences (f(x + e v) - f(x - e v)) / 2e with
+# step e = 1e-6: the truncation error is ~e^2 |d^3 f| ~ 1e-12 and the rounding error ~eps |f| / e
+# ~ 2e-10 |f|, so 1e-5 relative and 1e-6 absolute hold with a wide margin for the small cases drawn
+# (sizes <= 3, <= 3 steps), while a missing or wrong term of the backward is off by O(1).
+FINITE_DIFFERENCES = Tolerance(rtol=1e-5, atol=1e-6)
+
 
 def tolerance(dtype: str, *, seq_len: int = 1, num_layers: int = 1, grad: bool = False) -> Tolerance:
     """The tolerance for comparing results of ``dtype`` after ``seq_len`` steps through ``num_layers``."""
@@ -42,3 +66,14 @@ def tolerance(dtype: str, *, seq_len: int = 1, num_layers: int = 1, grad: bool =
         raise ValueError(f"dtype={dtype!r} has no tolerance; expected one of {sorted(BASE_TOLERANCES)}") from None
     growth = math.sqrt(max(seq_len, 1) * max(num_layers, 1))
     return Tolerance(rtol=base.rtol * growth, atol=base.atol * growth)
+
+
+def rounding(dtype: str, *, ulps: float) -> Tolerance:
+    """``ulps`` units of ``dtype``'s machine epsilon, relative and absolute: for a claim exact in
+    real arithmetic that an implementation may still round a few times per step (torch's GRU
+    update n + z*(h - n) with z = 1 is h up to an ulp or so a step, where (1-z)*n + z*h is h exactly)."""
+    try:
+        eps = EPSILON[str(dtype).replace("torch.", "")]
+    except KeyError:
+        raise ValueError(f"dtype={dtype!r} has no epsilon; expected one of {sorted(EPSILON)}") from None
+    return Tolerance(rtol=ulps * eps, atol=ulps * eps)

@@ -154,13 +154,18 @@ class Target(ABC):
 
 
 def applicability(prop: PropertySpec, target: Target) -> tuple[bool, str | None]:
-    """(applies, skip_reason): a property of another subject or cell does not apply at all;
-    one that needs a capability the target lacks applies but is skipped, with the reason."""
+    """(applies, skip_reason): a property of another subject, or checked only on cell kinds the
+    target does not compute, does not apply at all; one that needs a capability the target lacks,
+    or whose claim the registry says cannot be checked on the target's cell kinds
+    (``prop.cells_skip_reason``), applies but is skipped, with the reason."""
     if prop.subject != target.subject:
         return False, None
-    if prop.cells is not None and not set(prop.cells) & set(target.cells):
-        return False, None
+    reasons = []
+    if prop.cells is not None and not prop.applicable_cells(target.cells):
+        if prop.cells_skip_reason is None:
+            return False, None
+        reasons.append(prop.cells_skip_reason)
     missing = set(prop.requires) - set(target.capabilities)
     if missing:
-        return True, missing_capability_reason(missing)
-    return True, None
+        reasons.append(missing_capability_reason(missing))
+    return True, "; ".join(reasons) or None

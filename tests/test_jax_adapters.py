@@ -25,6 +25,7 @@ def _statuses(target, select, max_examples=None):
     return {v.id: (v.status, v.message) for v in verify(target, select=select, settings=settings)}
 
 
+@pytest.mark.slow  # layers through nn.RNN / nnx.RNN compile per shape: ~30 s
 @pytest.mark.parametrize("name", ["flax_linen:GRU", "flax_nnx:OptimizedLSTM"])
 def test_faithful_layers_pass(name):
     from rnnspec.targets import load_target
@@ -33,7 +34,8 @@ def test_faithful_layers_pass(name):
     assert {k: s for k, (s, _) in got.items()} == dict.fromkeys(LAYER_CHECKS, "passed"), got
 
 
-@pytest.mark.parametrize("name", ["flax_linen:LSTMCell", "flax_nnx:SimpleCell", "equinox:GRUCell", "equinox:LSTMCell"])
+@pytest.mark.parametrize("name", ["equinox:GRUCell"] + [pytest.param(n, marks=pytest.mark.slow) for n in (
+    "flax_linen:LSTMCell", "flax_nnx:SimpleCell", "equinox:LSTMCell")])  # one in the fast tier, the rest slow
 def test_faithful_cells_pass(name):
     from rnnspec.targets import load_target
 
@@ -57,6 +59,7 @@ def test_a_wrong_weight_mapping_is_caught(monkeypatch):
     assert got["matches_reference"][0] == "failed" and "differ beyond the tolerance" in got["matches_reference"][1]
 
 
+@pytest.mark.slow
 def test_nnx_gru_lacks_b_hn_and_is_reported_and_the_replay_reproduces_it():
     from rnnspec.targets import load_target
     from rnnspec.targets.adapters import flax_nnx

@@ -2,6 +2,7 @@
 reused on other shapes than it was traced on, and compilation really happens (not an eager
 fallback), also when rnnspec calls the target from its timeout thread."""
 
+import pytest
 import torch
 
 from rnnspec.spec import LayerConfig
@@ -26,6 +27,7 @@ def test_traced_layer_generalises_to_other_shapes():
     torch.testing.assert_close(out, module(x)[0])
 
 
+@pytest.mark.slow  # torch.compile's Inductor compiles per shape
 def test_traced_and_compiled_targets_pass():
     select = ["matches_reference", "grads_match_reference", "cell_matches_reference", "cell_grads_match_reference"]
     for target in (torch_compile.TracedLSTM, torch_compile.TracedGRUCell, torch_compile.CompiledGRU):

@@ -10,7 +10,7 @@ import torch
 
 from reference_impls import np_bptt, np_layers, torch_layers
 from rnnspec.running import LayerRun, loss
-from rnnspec.states import states, tensors
+from rnnspec.states import as_hx, states, tensors
 
 __all__ = ["reference_layer", "GradSet", "reference_grads"]
 
@@ -36,7 +36,7 @@ def reference_grads(case, params, *, via: str) -> GradSet:
         out, h, tape = np_bptt.forward(case.config, params, case.input(), case.state(), lengths=case.lengths)
         h = states(h)
         weights = [case.loss_weights(tuple(t.shape), salt=k) for k, t in enumerate((out, *h))]
-        g = np_bptt.backward(tape, weights[0], tuple(weights[1:]) if len(h) == 2 else weights[1])
+        g = np_bptt.backward(tape, weights[0], as_hx(weights[1:]))
         return GradSet(g.input, states(g.state) if case.with_state else (), g.params)
     if via != "torch":
         raise ValueError(f"via={via!r}; expected 'torch' or 'numpy'")

@@ -48,10 +48,11 @@ def print_spec(out: TextIO | None = None) -> None:
         cells.add_row(k.name, ",".join(k.gates), k.equations, " / ".join(filter(None, (k.torch_layer, k.torch_cell))) or "-")
     console.print(cells)
     props = Table(title=f"properties ({len(PROPERTIES)})")
-    for col in ("id", "topic", "subject", "claim", "requires"):
+    for col in ("id", "topic", "subject", "claim", "requires", "cells"):
         props.add_column(col, overflow="fold")
     for p in PROPERTIES:
-        props.add_row(p.id, p.topic, p.subject, p.claim, ", ".join(sorted(p.requires)) or "-")
+        props.add_row(p.id, p.topic, p.subject, p.claim, ", ".join(sorted(p.requires)) or "-",
+                      ", ".join(p.cells) if p.cells else "all")
     console.print(props)
     console.print(f"parameter count: {parameter_count_formula()}")
     tol = ", ".join(f"{d} {k} ({t})" for d, ks in BASE_TOLERANCES.items() for k, t in ks.items())

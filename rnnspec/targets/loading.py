@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
+import pkgutil
 import sys
 from pathlib import Path
 
@@ -62,26 +62,24 @@ def _import_file(path: Path):
 
 
 def resolve(spec: str):
-    """The object named by ``spec``; TargetError (with the cause) when it cannot be had."""
+    """The object named by ``spec`` (``pkg.mod:Name``, ``pkg.mod.Name`` by ``pkgutil.resolve_name``,
+    or ``path/file.py:Name``); TargetError (with the cause) when it cannot be had."""
+    where, _, attr = spec.rpartition(":")
+    if ":" not in spec and "." not in spec:
+        raise TargetError(f"target {spec!r} names no module; write package.module:Name or path/file.py:Name")
     try:
-        if ":" in spec:
-            where, _, attr = spec.rpartition(":")
-            module = _import_file(Path(where)) if where.endswith(".py") else importlib.import_module(where)
-        else:
-            where, _, attr = spec.rpartition(".")
-            if not where:
-                raise TargetError(f"target {spec!r} names no module; write package.module:Name or path/file.py:Name")
-            module = importlib.import_module(where)
+        if where.endswith(".py"):
+            obj = _import_file(Path(where))
+            for part in attr.split("."):
+                obj = getattr(obj, part)
+            return obj
+        return pkgutil.resolve_name(spec)
     except TargetError:
         raise
+    except AttributeError as e:
+        raise TargetError(f"{e} (target {spec!r})") from e
     except Exception as e:  # the user's module may raise anything while importing
         raise TargetError(f"cannot import the module of target {spec!r}: {type(e).__name__}: {e}") from e
-    obj = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise TargetError(f"{where} has no attribute {part!r} (target {spec!r})")
-        obj = getattr(obj, part)
-    return obj
 
 
 def _like_of(obj) -> str | None:

@@ -41,7 +41,7 @@ def assert_close(got, expected, *, tol: Tolerance, what: str, case) -> None:
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.abs(g - e)  # inf - inf is NaN
         allowed = tol.bound(np.abs(e))
-    excess = np.where(bad, np.nan_to_num(err - allowed, nan=np.inf), -np.inf)  # NaN counts as the worst
+        excess = np.where(bad, np.nan_to_num(err - allowed, nan=np.inf), -np.inf)  # NaN counts as the worst
     i = np.unravel_index(int(np.argmax(excess)), e.shape)
     fail(
         f"{what}: {int(bad.sum())} of {e.size} elements differ beyond the tolerance",

@@ -1,6 +1,7 @@
-"""A catalogue of planted defects: each class or function is a faithful drop-in
-(independent.py) with one thing broken, the way real ports go wrong. CATALOGUE lists them with
-the torch object they pose as and the kind of mistake."""
+"""Planted defects in independent drop-ins: each class or function is a faithful drop-in
+(independent.py) with one thing broken, the way real ports go wrong. tests/defect_catalogue.py
+lists them with the torch object they pose as, the kind of mistake and the property that must
+catch it."""
 
 import torch
 from torch import nn
@@ -240,6 +241,14 @@ class GRUMutatesInput(GRU):
         return out, h
 
 
+# --- size-one dimensions -----------------------------------------------------------------------
+class RNNSqueezesSizeOneDims(RNN):
+    """Squeezes the step's input to drop a batch of one, and so crashes when the input size is one."""
+
+    def pre(self, x, h, w):
+        return super().pre(x.squeeze(), h, w)
+
+
 # --- stacking -----------------------------------------------------------------------------------
 class LSTMStackReadsDirectionsSwapped(LSTM):
     """The layer above a bidirectional layer reads [reverse, forward] instead of [forward, reverse]."""
@@ -332,50 +341,3 @@ def clip_value_zeroes_outliers(parameters, clip_value, foreach=None):
         for p in params:
             if p.grad is not None:
                 p.grad[p.grad.abs() > clip_value] = 0.0
-
-
-# (name, the torch object it poses as, the kind of mistake)
-CATALOGUE = (
-    ("LSTMInputForgetSwapped", "torch.nn.LSTM", "gate order"),
-    ("LSTMCellOutputSwapped", "torch.nn.LSTM", "gate order"),
-    ("GRUResetUpdateSwapped", "torch.nn.GRU", "gate order"),
-    ("LSTMWithoutRecurrentBias", "torch.nn.LSTM", "bias handling"),
-    ("RNNInputBiasTwice", "torch.nn.RNN", "bias handling"),
-    ("GRUNewGateBiasOutsideReset", "torch.nn.GRU", "bias handling"),
-    ("LSTMHardSigmoid", "torch.nn.LSTM", "activation"),
-    ("RNNIgnoresNonlinearity", "torch.nn.RNN", "activation"),
-    ("LSTMSigmoidOnCell", "torch.nn.LSTM", "activation"),
-    ("GRUResetBeforeProduct", "torch.nn.GRU", "GRU reset placement"),
-    ("GRUUpdateConventionFlipped", "torch.nn.GRU", "GRU update-gate convention"),
-    ("LSTMForgetBiasOffset", "torch.nn.LSTM", "hidden forget-gate offset"),
-    ("LSTMCellClip", "torch.nn.LSTM", "cell clipping"),
-    ("LSTMProjectionBeforeOutputGate", "torch.nn.LSTM", "projection"),
-    ("LSTMReverseNotFlippedBack", "torch.nn.LSTM", "direction: outputs"),
-    ("GRUFinalStatesOfDirectionsSwapped", "torch.nn.GRU", "direction: final states"),
-    ("LSTMReverseUsesForwardWeights", "torch.nn.LSTM", "direction: weights"),
-    ("GRUPaddingLeaksIntoState", "torch.nn.GRU", "variable lengths: padding"),
-    ("LSTMReverseStartsAtPadding", "torch.nn.LSTM", "variable lengths: reverse direction"),
-    ("RNNIgnoresInitialState", "torch.nn.RNN", "initial state"),
-    ("LSTMSwapsH0C0", "torch.nn.LSTM", "initial state"),
-    ("GRULayersOfH0Reversed", "torch.nn.GRU", "initial state: layer order"),
-    ("LSTMDropoutInEval", "torch.nn.LSTM", "dropout in eval"),
-    ("GRUCentersInputOverBatch", "torch.nn.GRU", "coupling between batch rows"),
-    ("LSTMSilentFloat32", "torch.nn.LSTM", "silent precision loss"),
-    ("RNNRemembersLastState", "torch.nn.RNN", "state kept between calls"),
-    ("GRUMutatesInput", "torch.nn.GRU", "input mutation"),
-    ("LSTMStackReadsDirectionsSwapped", "torch.nn.LSTM", "stacked-layer wiring"),
-    ("RNNUpperLayersUseFirstLayerRecurrence", "torch.nn.RNN", "stacked-layer wiring"),
-    ("LSTMReturnsCBeforeH", "torch.nn.LSTM", "order of returned states"),
-    ("LSTMCellLeaksCellState", "torch.nn.LSTMCell", "cell: state update"),
-    ("GRUCellIgnoresState", "torch.nn.GRUCell", "cell: initial state"),
-    ("clip_per_tensor_norm", "torch.nn.utils.clip_grad_norm_", "clipping: per-tensor norm"),
-    ("clip_scales_up", "torch.nn.utils.clip_grad_norm_", "clipping: scales up"),
-    ("clip_returns_norm_after", "torch.nn.utils.clip_grad_norm_", "clipping: returned value"),
-    ("clip_ignores_norm_type", "torch.nn.utils.clip_grad_norm_", "clipping: norm type"),
-    ("clip_hides_nonfinite", "torch.nn.utils.clip_grad_norm_", "clipping: non-finite gradients"),
-    ("clip_value_upper_only", "torch.nn.utils.clip_grad_value_", "clipping: value bounds"),
-    ("clip_value_zeroes_outliers", "torch.nn.utils.clip_grad_value_", "clipping: value bounds"),
-)
-FAITHFUL = (("LSTM", "torch.nn.LSTM"), ("GRU", "torch.nn.GRU"), ("RNN", "torch.nn.RNN"),
-            ("LSTMCell", "torch.nn.LSTMCell"), ("GRUCell", "torch.nn.GRUCell"), ("RNNCell", "torch.nn.RNNCell"),
-            ("clip_grad_norm", "torch.nn.utils.clip_grad_norm_"), ("clip_grad_value", "torch.nn.utils.clip_grad_value_"))

@@ -1,0 +1,169 @@
+"""The one catalogue of planted defects the suite must catch, each with the property that must catch it.
+
+A defect lives in one of two files: ``dropins/defects.py`` (independent drop-ins, written without
+rnnspec, with one thing broken) or ``planted_defects.py`` (copies of rnnspec's references with one
+thing broken: the connections and a clipping function). Each entry names the property that must
+fail on it: the most specific claim the mistake breaks (a gate-order swap breaks
+``matches_reference``; a state kept between calls, ``stateless_between_calls``). The catchers are
+checked against ``rnnspec.spec.PROPERTIES`` when the catalogue is made, so a misspelt id fails
+the collection of the tests that import it, naming the entry.
+
+``FAITHFUL`` lists the drop-ins and reference modules the defects are planted in: they must pass.
+``python tests/dropins/measure_power.py`` measures how many examples each catcher needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnnspec.settings import RunSettings
+from rnnspec.spec import PROPERTIES
+from rnnspec.targets import FUNCTION_LIKES, LIKES, Target, like_subject_and_cells, load_target
+
+__all__ = ["Defect", "CATALOGUE", "FAITHFUL", "TESTS"]
+
+TESTS = Path(__file__).resolve().parent
+DROPINS = "dropins/defects.py"  # independent drop-ins with one thing broken
+PLANTED = "planted_defects.py"  # copies of the references with one thing broken
+
+_SPECS = {p.id: p for p in PROPERTIES}
+_ORIGINS = ("property", "target")  # how a catcher may fail: the claim does not hold, or the target raised
+
+
+def _subject_of(like: str) -> str:
+    return FUNCTION_LIKES[like] if like in FUNCTION_LIKES else like_subject_and_cells(like)[0]
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str  # the class or function in ``file`` that carries the defect
+    like: str  # what it poses as, as typed after --like
+    kind: str  # the kind of mistake, "family" or "family: detail"
+    catcher: str  # id of the property (rnnspec.spec.PROPERTIES) that must fail on it
+    file: str = DROPINS  # where it is defined, relative to tests/
+    origin: str = "property"  # the catcher's failure: "property" (the claim does not hold) or "target" (it raised)
+    max_examples: int | None = None  # examples the catcher needs when the quick profile's 8 are too few
+
+    def __post_init__(self) -> None:
+        where = f"of defect {self.name!r}"
+        if self.catcher not in _SPECS:
+            raise ValueError(f"catcher={self.catcher!r} {where} is not a property id; see `rnnspec spec`")
+        if self.like not in LIKES and self.like not in FUNCTION_LIKES:
+            raise ValueError(f"like={self.like!r} {where} is not one of {list(LIKES) + list(FUNCTION_LIKES)}")
+        subject, wanted = _subject_of(self.like), _SPECS[self.catcher].subject
+        if subject != wanted:
+            raise ValueError(f"catcher={self.catcher!r} {where} checks a {wanted} target, but like={self.like!r} "
+                             f"is a {subject}: the catcher would never run on it")
+        if self.origin not in _ORIGINS:
+            raise ValueError(f"origin={self.origin!r} {where} is not one of {list(_ORIGINS)}")
+        if self.file not in (DROPINS, PLANTED):
+            raise ValueError(f"file={self.file!r} {where} is not one of {[DROPINS, PLANTED]}")
+
+    @property
+    def spec(self) -> str:
+        """What follows ``rnnspec verify``: the file's absolute path and the name."""
+        return f"{TESTS / self.file}:{self.name}"
+
+    def target(self) -> Target:
+        return load_target(self.spec, like=self.like)
+
+    def settings(self, *, seed: int = 0) -> RunSettings:
+        """The quick profile, or the examples this defect needs."""
+        return RunSettings(profile="quick", max_examples=self.max_examples, seed=seed)
+
+
+D = Defect
+CATALOGUE: tuple[Defect, ...] = (
+    # gate order
+    D("LSTMInputForgetSwapped", "torch.nn.LSTM", "gate order", "matches_reference"),
+    D("LSTMCellOutputSwapped", "torch.nn.LSTM", "gate order", "matches_reference"),
+    D("GRUResetUpdateSwapped", "torch.nn.GRU", "gate order", "matches_reference"),
+    # bias handling
+    D("LSTMWithoutRecurrentBias", "torch.nn.LSTM", "bias handling", "matches_reference"),
+    D("RNNInputBiasTwice", "torch.nn.RNN", "bias handling", "matches_reference"),
+    D("GRUNewGateBiasOutsideReset", "torch.nn.GRU", "bias handling", "matches_reference"),
+    # activations
+    D("LSTMHardSigmoid", "torch.nn.LSTM", "activation", "matches_reference"),
+    D("RNNIgnoresNonlinearity", "torch.nn.RNN", "activation", "matches_reference"),
+    D("LSTMSigmoidOnCell", "torch.nn.LSTM", "activation", "matches_reference"),
+    # the GRU's form and convention
+    D("GRUResetBeforeProduct", "torch.nn.GRU", "GRU reset placement", "matches_reference"),
+    D("GRUUpdateConventionFlipped", "torch.nn.GRU", "GRU update-gate convention",
+      "gru_update_gate_saturated_copies_state"),
+    # hidden offsets and clipping inside the cell
+    D("LSTMForgetBiasOffset", "torch.nn.LSTM", "hidden forget-gate offset", "matches_reference"),
+    D("LSTMCellClip", "torch.nn.LSTM", "cell clipping", "lstm_saturated_gates_keep_memory"),
+    D("LSTMProjectionBeforeOutputGate", "torch.nn.LSTM", "projection", "matches_reference"),
+    # directions
+    D("LSTMReverseNotFlippedBack", "torch.nn.LSTM", "direction: outputs",
+      "bidirectional_is_forward_plus_flipped_reverse"),
+    D("GRUFinalStatesOfDirectionsSwapped", "torch.nn.GRU", "direction: final states",
+      "bidirectional_is_forward_plus_flipped_reverse"),
+    D("LSTMReverseUsesForwardWeights", "torch.nn.LSTM", "direction: weights",
+      "bidirectional_is_forward_plus_flipped_reverse"),
+    # variable lengths
+    D("GRUPaddingLeaksIntoState", "torch.nn.GRU", "variable lengths: padding", "packed_is_each_alone"),
+    D("LSTMReverseStartsAtPadding", "torch.nn.LSTM", "variable lengths: reverse direction", "packed_is_each_alone"),
+    # initial states
+    D("RNNIgnoresInitialState", "torch.nn.RNN", "initial state", "matches_reference"),
+    D("LSTMSwapsH0C0", "torch.nn.LSTM", "initial state", "matches_reference"),
+    D("GRULayersOfH0Reversed", "torch.nn.GRU", "initial state: layer order", "stack_is_composition"),
+    # dropout, batch rows, precision, state, mutation, size-one dimensions
+    D("LSTMDropoutInEval", "torch.nn.LSTM", "dropout in eval", "dropout_inactive_in_eval"),
+    # centring over the batch commutes with a permutation of the rows, so rows_are_independent
+    # (a permutation test) cannot see it; running each row alone does
+    D("GRUCentersInputOverBatch", "torch.nn.GRU", "coupling between batch rows", "packed_is_each_alone"),
+    # float32 and float64 runs agree, both being float32: only the float64 reference sees it
+    D("LSTMSilentFloat32", "torch.nn.LSTM", "silent precision loss", "matches_reference"),
+    D("RNNRemembersLastState", "torch.nn.RNN", "state kept between calls", "stateless_between_calls"),
+    D("GRUMutatesInput", "torch.nn.GRU", "input mutation", "inputs_not_mutated"),
+    D("RNNSqueezesSizeOneDims", "torch.nn.RNN", "crash on a valid input: size-one dimensions", "matches_reference",
+      origin="target"),
+    # stacking
+    D("LSTMStackReadsDirectionsSwapped", "torch.nn.LSTM", "stacked-layer wiring", "stack_is_composition"),
+    D("RNNUpperLayersUseFirstLayerRecurrence", "torch.nn.RNN", "stacked-layer wiring", "stack_is_composition"),
+    # the order of returned states
+    D("LSTMReturnsCBeforeH", "torch.nn.LSTM", "order of returned states", "matches_reference"),
+    # cells
+    D("LSTMCellLeaksCellState", "torch.nn.LSTMCell", "cell: state update", "cell_matches_reference"),
+    D("GRUCellIgnoresState", "torch.nn.GRUCell", "cell: initial state", "cell_matches_reference"),
+    # gradient clipping
+    # the total norm exceeds max_norm only when several gradients are drawn near it: seed 0 needs
+    # 8 examples, other seeds up to 50 (measure_power.py)
+    D("clip_per_tensor_norm", "torch.nn.utils.clip_grad_norm_", "clipping: per-tensor norm",
+      "clip_norm_caps_total_norm", max_examples=50),
+    D("clip_norm_per_tensor", "torch.nn.utils.clip_grad_norm_", "clipping: per-tensor norm, true total returned",
+      "clip_norm_caps_total_norm", file=PLANTED, max_examples=50),
+    D("clip_scales_up", "torch.nn.utils.clip_grad_norm_", "clipping: scales up",
+      "clip_norm_leaves_small_gradients_untouched"),
+    D("clip_returns_norm_after", "torch.nn.utils.clip_grad_norm_", "clipping: returned value",
+      "clip_norm_matches_reference"),
+    D("clip_ignores_norm_type", "torch.nn.utils.clip_grad_norm_", "clipping: norm type", "clip_norm_caps_total_norm",
+      max_examples=50),
+    D("clip_hides_nonfinite", "torch.nn.utils.clip_grad_norm_", "clipping: non-finite gradients",
+      "clip_norm_matches_reference"),
+    D("clip_value_upper_only", "torch.nn.utils.clip_grad_value_", "clipping: value bounds",
+      "clip_value_bounds_and_keeps_sign"),
+    D("clip_value_zeroes_outliers", "torch.nn.utils.clip_grad_value_", "clipping: value bounds",
+      "clip_value_bounds_and_keeps_sign"),
+    # connections (copies of the references)
+    D("highway_carry_is_t", "highway", "connections: highway carry gate", "highway_gate_closed_carries_input",
+      file=PLANTED),
+    D("dense_drops_the_input", "dense", "connections: dense input", "dense_layers_read_the_input_unchanged",
+      file=PLANTED),
+    D("residual_around_the_whole_stack", "residual_stack", "connections: residual path",
+      "residual_stack_has_identity_path", file=PLANTED),
+)
+del D
+
+# (target, like): the faithful drop-ins and reference modules the defects are planted in
+FAITHFUL: tuple[tuple[str, str], ...] = tuple(
+    (f"{TESTS / 'dropins' / 'independent.py'}:{name}", like) for name, like in (
+        ("LSTM", "torch.nn.LSTM"), ("GRU", "torch.nn.GRU"), ("RNN", "torch.nn.RNN"),
+        ("LSTMCell", "torch.nn.LSTMCell"), ("GRUCell", "torch.nn.GRUCell"), ("RNNCell", "torch.nn.RNNCell"),
+        ("clip_grad_norm", "torch.nn.utils.clip_grad_norm_"), ("clip_grad_value", "torch.nn.utils.clip_grad_value_"))
+) + tuple(
+    (f"reference_impls.torch_modules:{name}", f"torch.nn.{name}")
+    for name in ("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell")
+)

@@ -9,7 +9,7 @@ import torch
 from hypothesis import strategies as st
 
 from rnnspec.binding import check
-from rnnspec.checks import assert_close, assert_grads_close, assert_runs_close
+from rnnspec.checks import assert_close, assert_grads_close, assert_runs_close, reference_tolerance
 from rnnspec.oracle import GradSet, reference_grads, reference_layer
 from rnnspec.running import build, call_cell, call_layer, grad_of, loss, run_layer
 from rnnspec.states import as_hx, map_state, states, tensors
@@ -22,7 +22,7 @@ from rnnspec.strategies import cell_cases, layer_cases
 def test_matches_reference(target, data):
     """output and final states equal the numpy reference, for every cell kind and option"""
     case = data.draw(layer_cases(cells=target.cells, capabilities=target.capabilities), label="case")
-    assert_runs_close(run_layer(target, case), reference_layer(case), tol=case.tolerance(), case=case)
+    assert_runs_close(run_layer(target, case), reference_layer(case), tol=reference_tolerance(case.tolerance()), case=case)
 
 
 @check("grads_match_reference")
@@ -39,7 +39,7 @@ def test_grads_match_reference(target, data):
         {name: grad_of(p, what=f"d loss/d {name}", case=case) for name, p in module.named_parameters()}
         if "parameters" in target.capabilities else {},
     )
-    tol = case.tolerance(grad=True)
+    tol = reference_tolerance(case.tolerance(grad=True))
     assert_grads_close(got, reference_grads(case, params, via="torch"), tol=tol, case=case,
                        label="target vs autograd through the torch reference")
     assert_grads_close(got, reference_grads(case, params, via="numpy"), tol=tol, case=case,
@@ -56,7 +56,7 @@ def test_float32_agrees_with_float64(target, data):
     hx = map_state(lambda s: s.astype(np.float64), case.state())
     got = run_layer(target, case)
     expected = run_layer(target, wide, params, x=tensors(case.input().astype(np.float64)), hx=tensors(hx))
-    assert_runs_close(got, expected, tol=case.tolerance(), case=case, label="float32 vs float64 ")
+    assert_runs_close(got, expected, tol=reference_tolerance(case.tolerance()), case=case, label="float32 vs float64 ")
 
 
 @check("cell_matches_reference")
@@ -66,7 +66,7 @@ def test_cell_matches_reference(target, data):
     x, hx = case.inputs()[0], case.state()
     got = call_cell(build(target, case), case, tensors(x), tensors(hx))
     expected = states(np_layers.cell(case.config, case.params(), x, hx))
-    tol = case.tolerance()
+    tol = reference_tolerance(case.tolerance())
     for name, g, e in zip(("h'", "c'"), got, expected):
         assert_close(g, e, tol=tol, what=name, case=case)
 
@@ -82,7 +82,7 @@ def test_cell_grads_match_reference(target, data):
     ref_params, ref_x, ref_hx = (tensors(a, requires_grad=True) for a in (params, x0, hx0))
     loss(case, states(torch_layers.cell(case.config, ref_params, ref_x, ref_hx))).backward()
 
-    tol = case.tolerance(grad=True)
+    tol = reference_tolerance(case.tolerance(grad=True))
     assert_close(grad_of(x, what="d loss/d x", case=case), ref_x.grad, tol=tol, what="d loss/d x", case=case)
     for name, g, e in zip(("h", "c"), states(hx), states(ref_hx)):
         what = f"d loss/d {name}"
@@ -106,7 +106,7 @@ def test_cell_unrolled_is_layer(target, data):
     layer_params = {k + "_l0": v for k, v in case.params().items()}
     hx = map_state(lambda s: s[None], case.state())  # a one-layer layer's state (1, B, H)
     out, h_n = np_layers.rnn(case.config.as_layer(), layer_params, xs, hx)
-    tol = case.tolerance(steps=case.seq_len)
+    tol = reference_tolerance(case.tolerance(steps=case.seq_len))
     assert_close(torch.stack(hs), out, tol=tol, what="h at every step", case=case)
     for name, g, e in zip(("final h", "final c"), states(state), states(h_n)):
         assert_close(g, e[0], tol=tol, what=name, case=case)

@@ -8,7 +8,8 @@ import math
 import os
 from pathlib import Path
 
-__all__ = ["seed", "positive_int", "positive_seconds", "writable_file", "cells", "ArgumentError"]
+__all__ = ["seed", "positive_int", "positive_seconds", "non_negative", "writable_file", "cells", "names",
+           "ArgumentError"]
 
 ArgumentError = argparse.ArgumentTypeError
 
@@ -42,6 +43,21 @@ def positive_seconds(text: str) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise ArgumentError(f"{value:g} must be a positive number of seconds")
     return value
+
+
+def non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ArgumentError(f"{text!r} is not a number") from None
+    if not (value >= 0 and math.isfinite(value)):
+        raise ArgumentError(f"{value:g} must be a finite number of at least 0")
+    return value
+
+
+def names(text: str) -> tuple[str, ...]:
+    """Comma-separated names (checked later against what they name)."""
+    return tuple(n.strip() for n in text.split(",") if n.strip())
 
 
 def writable_file(text: str) -> str:

@@ -10,29 +10,44 @@ case, the other draws, where an exception came from, and the command that replay
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
+import io
 import pkgutil
+import sys
 import traceback
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import hypothesis
+import hypothesis.errors
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rnnspec import error_sizes
+from rnnspec.environment import guard_modules
+from rnnspec.error_sizes import ErrorSize
 from rnnspec.failures import Failure, PropertyFailure
 from rnnspec.profiles import hypothesis_settings
 from rnnspec.settings import RunSettings, active
 from rnnspec.spec import PropertySpec, property_spec
+from rnnspec.targets.base import TargetError
 from rnnspec.timeouts import TargetHung
 
-__all__ = ["check", "property_functions", "replay_command", "origin_of"]
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup  # Hypothesis' own dependency there
+
+__all__ = ["check", "Outcome", "run_property", "property_functions", "replay_command", "origin_of"]
 
 
 def check(property_id: str):
-    """Bind ``fn(target, data)`` or ``fn(data)`` to the spec entry ``property_id``."""
+    """Bind ``fn(target, data)`` or ``fn(data)`` to the spec entry ``property_id``.
+
+    The result is a plain test function (pytest calls it); ``run_property(test, target)`` runs it
+    and returns what was measured besides the verdict."""
     spec = property_spec(property_id)
 
     def decorate(fn):
@@ -46,6 +61,7 @@ def check(property_id: str):
         test.__name__, test.__qualname__, test.__module__ = fn.__name__, fn.__qualname__, fn.__module__
         test.__doc__ = fn.__doc__
         test._rnnspec_property = spec
+        test._rnnspec_function = fn
         return test
 
     return decorate
@@ -86,48 +102,110 @@ class _Draws:
         return value
 
 
-def _run(fn, spec: PropertySpec, target) -> None:
+@dataclass(frozen=True)
+class Outcome:
+    """What a property run measured besides its verdict."""
+
+    error_size: ErrorSize | None  # the largest errors of its comparisons
+    printed: str  # what the target printed, summarised ("" when nothing)
+
+
+def run_property(test, target) -> Outcome:
+    """Run a ``@check`` test on ``target`` under the active settings: returns the Outcome when every
+    example holds, raises PropertyFailure (or TargetHung) otherwise, with the Outcome attached as
+    ``outcome``."""
+    return _run(test._rnnspec_function, test._rnnspec_property, target)
+
+
+def _run(fn, spec: PropertySpec, target) -> Outcome:
     settings = active()
-    drawn: list = []  # the draws of the example being run; after a failure, the shrunk one's
+    drawn: list = []  # the draws of the example being run
 
     def body(data):
         drawn.clear()
-        drawing = _Draws(data, drawn)
-        fn(target, drawing) if target is not None else fn(drawing)
+        try:
+            fn(target, _Draws(data, drawn)) if target is not None else fn(_Draws(data, drawn))
+        except BaseException as e:  # remember which example raised it (each distinct failure has its own)
+            e._rnnspec_drawn = tuple(drawn)
+            raise
 
     test = given(data=st.data())(body)
     test = hypothesis.seed(settings.seed)(test)
     test = hypothesis_settings(settings.examples)(test)
     replay = replay_command(target, spec, settings, function_name=fn.__name__)
+    broken = guard_modules()
+    printed = io.StringIO()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), error_sizes.recording() as measured, \
+                contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             warnings.filterwarnings("ignore", message=".*not supported with oneDNN")  # torch's own notice
             test()
-    except PropertyFailure as e:
-        e.failure = e.failure.replace(property_id=spec.id, replay=replay, drawn=_other_draws(drawn))
-        raise
+        return Outcome(measured(), _summary(printed.getvalue()))
     except TargetHung as e:
-        e.failure = _failure_of(e, drawn, origin="hang", headline=str(e)).replace(property_id=spec.id, replay=replay)
+        e.failure = _failure_of(e, origin="hang", headline=str(e)).replace(property_id=spec.id, replay=replay)
+        e.outcome = Outcome(measured(), _summary(printed.getvalue()))
         raise
-    except Exception as e:  # the target raised, or rnnspec did, or the target broke its declaration
-        origin = origin_of(e)
-        headline = str(e) if origin == "declaration" else f"{type(e).__name__}: {e}"
-        details = () if origin == "declaration" else (_raised_at(e),)
-        failure = _failure_of(e, drawn, origin=origin, headline=headline, details=details)
-        raise PropertyFailure(failure.replace(property_id=spec.id, replay=replay)) from e
+    except BaseException as e:
+        if not isinstance(e, Exception):  # KeyboardInterrupt, SystemExit: not ours to report
+            raise
+        leaves = _leaves(e)
+        failures = [_failure_from(leaf, broken).replace(property_id=spec.id, replay=replay) for leaf in leaves]
+        if isinstance(e, hypothesis.errors.Flaky):
+            failures = [f.replace(headline="the same example did not fail again when replayed (is the target "
+                                           f"deterministic?): {f.headline}") for f in failures]
+        error = e if isinstance(e, PropertyFailure) and len(leaves) == 1 else PropertyFailure(*failures)
+        error.failures = tuple(failures)
+        error.outcome = Outcome(measured(), _summary(printed.getvalue()))
+        if error is e:
+            raise
+        raise error from e
 
 
-def _case_of(drawn: list):
+def _leaves(e: BaseException) -> list[BaseException]:
+    """The distinct failures in an exception: itself, or the leaves of an exception group."""
+    if isinstance(e, BaseExceptionGroup):
+        return [leaf for sub in e.exceptions for leaf in _leaves(sub)]
+    return [e]
+
+
+def _failure_from(e: BaseException, broken: dict[str, str]) -> Failure:
+    drawn = getattr(e, "_rnnspec_drawn", None)
+    if isinstance(e, PropertyFailure):
+        return e.failure.replace(drawn=_other_draws(drawn or ()))
+    if drawn is None:  # not raised while an example ran: Hypothesis or the environment broke
+        why = f"; modules whose __file__ cannot be read: {', '.join(sorted(broken))}" if broken else ""
+        return Failure(f"{type(e).__name__}: {e}{why}", (_raised_at(e),), origin="environment")
+    origin = origin_of(e)
+    if origin == "declaration":
+        return _failure_of(e, origin=origin, headline=str(e))
+    if isinstance(e, TargetError):  # the target's constructor raised: its own error first, then where
+        cause = e.__cause__
+        return _failure_of(e, origin=origin, headline=f"{type(cause).__name__}: {cause}", details=(str(e), _raised_at(cause)))
+    return _failure_of(e, origin=origin, headline=f"{type(e).__name__}: {e}", details=(_raised_at(e),))
+
+
+def _summary(text: str, *, lines: int = 3) -> str:
+    """What the target printed, in a few lines: how much, and its first lines."""
+    shown = [line for line in text.splitlines() if line.strip()]
+    if not shown:
+        return ""
+    head = "\n".join(f"    | {line[:200]}" for line in shown[:lines])
+    more = f"\n    | ... ({len(shown) - lines} more lines)" if len(shown) > lines else ""
+    return f"the target printed {len(shown)} line{'s' * (len(shown) != 1)} while the property ran:\n{head}{more}"
+
+
+def _case_of(drawn):
     return next((value for label, value in drawn if label in ("case", "layer case", "cell case")), None)
 
 
-def _other_draws(drawn: list) -> tuple[str, ...]:
+def _other_draws(drawn) -> tuple[str, ...]:
     """What the example drew besides its case (a permutation, a step, ...), as "label: value"."""
     case = _case_of(drawn)
     return tuple(f"{label}: {value!r}" for label, value in drawn if label is not None and value is not case)
 
 
-def _failure_of(e: BaseException, drawn: list, *, origin: str, headline: str, details=()) -> Failure:
+def _failure_of(e: BaseException, *, origin: str, headline: str, details=()) -> Failure:
+    drawn = getattr(e, "_rnnspec_drawn", ())
     case = _case_of(drawn)
     return Failure(headline, tuple(details), case="" if case is None else repr(case), dtype=getattr(case, "dtype", None),
                    drawn=_other_draws(drawn), origin=origin)
@@ -144,10 +222,9 @@ def origin_of(e: BaseException) -> str:
     import properties
     import reference_impls
     import rnnspec
-    from rnnspec.targets import TargetError
 
-    if isinstance(e, TargetError):
-        return "declaration"
+    if isinstance(e, TargetError):  # the target's own code raised (its constructor), or its declaration is wrong
+        return "target" if e.__cause__ is not None else "declaration"
     ours = [Path(m.__file__).resolve().parent for m in (rnnspec, properties, reference_impls)]
     adapters = Path(rnnspec.__file__).resolve().parent / "targets"
     frames = traceback.extract_tb(e.__traceback__)

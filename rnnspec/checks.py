@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnnspec import error_sizes
 from rnnspec.failures import fail
+from rnnspec.settings import active
 from rnnspec.spec import Tolerance
 
-__all__ = ["as_array", "assert_shape", "assert_close", "assert_identical", "assert_at_most", "assert_at_least",
+__all__ = ["reference_tolerance", "as_array", "assert_shape", "assert_close", "assert_identical", "assert_at_most", "assert_at_least",
            "assert_runs_close", "assert_grads_close"]
 
 
@@ -35,6 +37,7 @@ def assert_close(got, expected, *, tol: Tolerance, what: str, case) -> None:
     assert_shape(g, e.shape, what=what, case=case)
     if g.size == 0:
         return
+    error_sizes.record(what, g, e)
     bad = ~np.isclose(g, e, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
     if not bad.any():
         return
@@ -84,6 +87,13 @@ def assert_at_least(got: float, bound: float, *, what: str, case, rtol: float = 
     if not got >= allowed:
         fail(f"{what}: got {got:.9g}, expected at least {bound:.9g}", case=case,
              details=(f"shortfall {bound - got:.3g} > allowed {bound - allowed:.3g} ({_slack(rtol, atol)})",))
+
+
+def reference_tolerance(tol: Tolerance) -> Tolerance:
+    """The tolerance of a comparison of the target against the reference: ``tol`` (the registry's),
+    loosened to the run's per-target tolerance where that is looser (approximate targets). Structural
+    comparisons of the target with itself (causality, rows, packing, directions) keep ``tol``."""
+    return active().reference_tolerance(tol)
 
 
 def assert_runs_close(got, expected, *, tol: Tolerance, case, label: str = "") -> None:

@@ -59,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
                         help="also write the report as one self-contained HTML page")
     verify.add_argument("--xfails", metavar="FILE",
                         help="known failures: one property id a line, '# reason' after it; unmatched entries warn")
+    verify.add_argument("--lacks", type=arguments.names, default=(),
+                        help="options the target does not support, comma-separated (e.g. packed,proj): never drawn")
+    verify.add_argument("--strict", action="store_true",
+                        help="do not leave out options whose probe raises: the properties that draw them fail")
+    verify.add_argument("--rtol", type=arguments.non_negative, help="approximate targets: comparisons against the "
+                        "reference allow at least this relative error (structural properties keep their own)")
+    verify.add_argument("--atol", type=arguments.non_negative, help="approximate targets: ... at least this absolute error")
+    verify.add_argument("--errors", action="store_true",
+                        help="print each property's largest absolute and relative error against what it compared")
 
     matrix = sub.add_parser("matrix", help="every installed framework against every property")
     matrix.add_argument("--json", metavar="PATH", type=arguments.writable_file, help="write the matrix as JSON")
@@ -155,25 +164,33 @@ def _spec(args) -> int:
 
 
 def _verify(args) -> int:
-    from rnnspec.report import html_report, json_report, verdict_line, write_json
-    from rnnspec.settings import RunSettings
+    from rnnspec.probing import prepare
+    from rnnspec.report import header, html_report, json_report, verdict_line, write_json
+    from rnnspec.settings import RunSettings, activated
+    from rnnspec.spec import Tolerance
     from rnnspec.targets import TargetError, load_target
     from rnnspec.verdicts import exit_code, overall_status, summary
-    from rnnspec.verifier import check_dtype, read_xfails, select_properties, unmatched_xfails, verify
+    from rnnspec.verifier import check_dtype, read_xfails, select_properties, settings_for, unmatched_xfails, verify
 
+    if os.getcwd() not in sys.path:  # as `python -m rnnspec` would: the user's folder imports
+        sys.path.insert(0, os.getcwd())
     try:
+        tolerance = None if args.rtol is None and args.atol is None else Tolerance(rtol=args.rtol or 0.0,
+                                                                                   atol=args.atol or 0.0)
         settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples, dtype=args.dtype,
-                               timeout=args.timeout)
+                               timeout=args.timeout, tolerance=tolerance)
         select_properties(args.select)
         xfails = read_xfails(args.xfails) if args.xfails else {}
-        target = load_target(args.target, like=args.like, cells=args.variant)
+        loaded = load_target(args.target, like=args.like, cells=args.variant)
+        with activated(settings):  # the probes' calls are timed too
+            prepared = prepare(loaded, lacks=args.lacks, strict=args.strict)
+        target = prepared.target
         check_dtype(target, settings.dtype)
     except (TargetError, ValueError, OSError) as e:
         return _usage_error("verify", str(e))
-    what = f"cells {', '.join(target.cells)}" if target.cells else f"a {target.subject} function"
-    dtypes = f", {settings.dtype} only" if settings.dtype else ""
-    print(f"rnnspec verify {target.cli_args()}: {what}; profile {settings.profile}, seed {settings.seed}{dtypes}",
-          flush=True)
+    settings = settings_for(target, settings)
+    for line in header(target, settings, prepared):
+        print(line, flush=True)
     live = sys.stdout.isatty()  # on a terminal, say which property is running until its verdict replaces it
 
     def started(prop):
@@ -181,7 +198,7 @@ def _verify(args) -> int:
             print(f"running {prop.id} [{prop.topic}] ...", end="\r", flush=True)
 
     def finished(verdict):
-        print(("\x1b[2K" if live else "") + verdict_line(verdict), flush=True)
+        print(("\x1b[2K" if live else "") + verdict_line(verdict, errors=args.errors), flush=True)
 
     verdicts = verify(target, settings=settings, select=args.select, xfails=xfails, on_start=started,
                       on_verdict=finished)
@@ -190,7 +207,7 @@ def _verify(args) -> int:
     for entry in unmatched_xfails(xfails, verdicts):
         print(f"warning: xfails entry {entry!r} matches no property run on this target", file=sys.stderr)
     print(f"{target.name}: {overall_status(verdicts)} ({summary(verdicts)})")
-    report = json_report(target, verdicts, settings=settings)
+    report = json_report(target, verdicts, settings=settings, prepared=prepared)
     if args.json:
         write_json(report, args.json)
     if args.html:
@@ -207,6 +224,10 @@ def _verify(args) -> int:
 
 
 def main(argv=None) -> int:
+    # Hypothesis caches what it learns under .hypothesis/ in the working folder: keep the user's
+    # folder clean unless they chose a place (HYPOTHESIS_STORAGE_DIRECTORY)
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(cache, "rnnspec", "hypothesis"))
     args = _parser().parse_args(argv)
     return {"spec": _spec, "verify": _verify, "explain": _explain, "matrix": _matrix}[args.command](args)
 

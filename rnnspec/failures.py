@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-__all__ = ["Failure", "PropertyFailure", "ORIGINS", "fail"]
+__all__ = ["Failure", "PropertyFailure", "ORIGINS", "fail", "render_all"]
 
 ORIGINS: dict[str, str] = {  # where a failure comes from -> how its headline is introduced
     "property": "",  # the claim does not hold for the case
@@ -17,6 +17,7 @@ ORIGINS: dict[str, str] = {  # where a failure comes from -> how its headline is
     "declaration": "the target cannot be used as declared: ",  # a TargetError: names, signature, shapes
     "hang": "the target hangs: ",  # a call into the target did not return in time
     "rnnspec": "rnnspec itself raised (a bug in rnnspec: please report it) ",
+    "environment": "the environment broke the run (not the target, not the claim): ",
 }
 
 
@@ -60,14 +61,31 @@ class Failure:
 
 
 class PropertyFailure(AssertionError):
-    """A property does not hold for a case; ``failure`` says how."""
+    """A property does not hold for a case; ``failures`` says how (one ``Failure`` per distinct
+    failure Hypothesis found, each with its own shrunk case; ``failure`` is the first)."""
 
-    def __init__(self, failure: Failure):
+    def __init__(self, failure: Failure, *more: Failure):
         super().__init__(failure.headline)
-        self.failure = failure
+        self.failures = (failure, *more)
+
+    @property
+    def failure(self) -> Failure:
+        return self.failures[0]
+
+    @failure.setter
+    def failure(self, value: Failure) -> None:
+        self.failures = (value, *self.failures[1:])
 
     def __str__(self) -> str:
-        return self.failure.render()
+        return render_all(self.failures)
+
+
+def render_all(failures) -> str:
+    """One failure as it renders; several, each introduced as one of the distinct failures."""
+    failures = tuple(failures)
+    if len(failures) == 1:
+        return failures[0].render()
+    return "\n".join(f"distinct failure {k} of {len(failures)}:\n" + f.render() for k, f in enumerate(failures, 1))
 
 
 def fail(headline: str, *, case, details: str | tuple[str, ...] = ()) -> None:

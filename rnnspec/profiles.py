@@ -27,7 +27,6 @@ def hypothesis_settings(max_examples: int) -> settings:
         deadline=None,
         database=None,
         print_blob=False,
-        report_multiple_bugs=False,  # one failure per property: the shrunk one, never an ExceptionGroup
         verbosity=Verbosity.quiet,
         phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),  # no slow "explain"
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

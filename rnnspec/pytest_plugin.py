@@ -40,6 +40,14 @@ def pytest_addoption(parser):
                     help="seconds one call into the target may take before it counts as hung (default: no limit)")
     group.addoption("--rnnspec-dtype", choices=DTYPES, default=None,
                     help="draw only this dtype (default: every dtype the target claims)")
+    group.addoption("--rnnspec-lacks", type=arguments.names, default=(),
+                    help="options the targets do not support, comma-separated (e.g. packed,proj): never drawn")
+    group.addoption("--rnnspec-strict", action="store_true",
+                    help="do not leave out options whose probe raises: the properties that draw them fail")
+    group.addoption("--rnnspec-rtol", type=arguments.non_negative, default=None,
+                    help="approximate targets: comparisons against the reference allow at least this relative error")
+    group.addoption("--rnnspec-atol", type=arguments.non_negative, default=None,
+                    help="approximate targets: comparisons against the reference allow at least this absolute error")
     group.addoption("--rnnspec-json", metavar="PATH", type=arguments.writable_file, default=None,
                     help="write the verdicts as JSON (as rnnspec verify)")
     group.addoption("--rnnspec-html", metavar="PATH", type=arguments.writable_file, default=None,
@@ -50,11 +58,14 @@ def _settings(config):
     """The run's RunSettings, made once from the options."""
     if _SETTINGS_KEY not in config.stash:
         from rnnspec.settings import RunSettings
+        from rnnspec.spec import Tolerance
 
+        rtol, atol = config.getoption("--rnnspec-rtol"), config.getoption("--rnnspec-atol")
         config.stash[_SETTINGS_KEY] = RunSettings(
             seed=config.getoption("--rnnspec-seed"), profile=config.getoption("--rnnspec-profile"),
             max_examples=config.getoption("--rnnspec-max-examples"), dtype=config.getoption("--rnnspec-dtype"),
-            timeout=config.getoption("--rnnspec-timeout"))
+            timeout=config.getoption("--rnnspec-timeout"),
+            tolerance=None if rtol is None and atol is None else Tolerance(rtol=rtol or 0.0, atol=atol or 0.0))
     return config.stash[_SETTINGS_KEY]
 
 
@@ -69,15 +80,27 @@ def _xfails(config) -> dict:
 
 def _targets(config) -> list:
     if _TARGETS_KEY not in config.stash:
+        import os
+        import sys
+
+        from rnnspec.probing import prepare
+        from rnnspec.settings import activated
         from rnnspec.targets import TargetError, default_targets, load_target
         from rnnspec.verifier import check_dtype
 
+        folder = str(config.invocation_params.dir)  # where pytest was started: the user's modules import
+        if folder not in sys.path and os.path.abspath(folder) not in sys.path:
+            sys.path.insert(0, folder)
         names = config.getoption("--rnnspec-target")
         like, cells = config.getoption("--rnnspec-like"), config.getoption("--rnnspec-variant")
         try:
-            targets = [load_target(n, like=like, cells=cells) for n in names] or default_targets()
-            for target in targets if names else []:
-                check_dtype(target, _settings(config).dtype)
+            targets = default_targets()
+            if names:
+                with activated(_settings(config)):
+                    targets = [prepare(load_target(n, like=like, cells=cells), lacks=config.getoption("--rnnspec-lacks"),
+                                       strict=config.getoption("--rnnspec-strict")).target for n in names]
+                for target in targets:
+                    check_dtype(target, _settings(config).dtype)
         except (TargetError, ValueError) as e:
             raise pytest.UsageError(str(e)) from e
         config.stash[_TARGETS_KEY] = targets
@@ -101,7 +124,24 @@ def pytest_generate_tests(metafunc):
             if spec.id in known:
                 marks.append(pytest.mark.xfail(reason=known[spec.id] or "listed in the xfails file", strict=False))
             params.append(pytest.param(target, id=target.name + "[" + ",".join(target.cells) + "]", marks=marks))
-    metafunc.parametrize("target", params)
+    metafunc.parametrize("target", params or [pytest.param(_NOT_APPLICABLE, id="not-applicable")])
+
+
+_NOT_APPLICABLE = "rnnspec: applies to no selected target"
+
+
+def _not_applicable(item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("target") is _NOT_APPLICABLE
+
+
+def pytest_collection_modifyitems(config, items):
+    """Properties that apply to none of the selected targets (a cell property when layers are
+    verified) are deselected, not reported as dozens of empty skips."""
+    dropped = [item for item in items if _not_applicable(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not _not_applicable(item)]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -109,8 +149,11 @@ def pytest_runtest_call(item):
     if getattr(getattr(item, "obj", None), "_rnnspec_property", None) is None:
         return (yield)
     from rnnspec.settings import activated
+    from rnnspec.verifier import settings_for
 
-    with activated(_settings(item.config)):
+    target = getattr(item, "callspec", None) and item.callspec.params.get("target")
+    settings = _settings(item.config)
+    with activated(settings_for(target, settings) if target is not None else settings):
         return (yield)
 
 
@@ -123,25 +166,26 @@ def pytest_runtest_makereport(item, call):
     if not hasattr(target, "cells"):  # not a property, or one with no target to apply to (NOTSET)
         return
     report = outcome.get_result()
-    failure, reason = None, ""
+    failures, reason = (), ""
     if call.excinfo is not None and not report.skipped:
-        failure = getattr(call.excinfo.value, "failure", None)  # PropertyFailure and TargetHung carry one
-        if failure is None:
+        error = call.excinfo.value
+        failures = getattr(error, "failures", None) or ((error.failure,) if getattr(error, "failure", None) else ())
+        if not failures:  # not raised through a property run: rnnspec's own error
             from rnnspec.failures import Failure
 
-            failure = Failure(f"{call.excinfo.typename}: {call.excinfo.value}", origin="rnnspec")
+            failures = (Failure(f"{call.excinfo.typename}: {error}", origin="rnnspec"),)
     elif report.skipped and isinstance(report.longrepr, tuple):
         reason = report.longrepr[2].removeprefix("Skipped: ")
     report.user_properties.append(("rnnspec", {
         "id": spec.id, "topic": spec.topic, "claim": spec.claim, "target": target.name,
         "like": getattr(target, "like", None), "cells": list(target.cells), "reason": reason,
-        "failure": failure.to_dict() if failure else None, "seconds": call.duration}))
+        "failures": [f.to_dict() for f in failures], "seconds": call.duration}))
 
 
 def _status(report, data) -> str | None:
     """The verdict a test report gives, or None for a phase that gives none."""
     from rnnspec.failures import Failure
-    from rnnspec.verifier import status_of
+    from rnnspec.verifier import status_of_all
 
     xfail = hasattr(report, "wasxfail")
     if report.when == "setup":
@@ -152,7 +196,7 @@ def _status(report, data) -> str | None:
         if xfail and report.passed:
             return "xpassed"
         if report.failed:
-            return status_of(Failure.from_dict(data["failure"])).value if data["failure"] else "failed"
+            return status_of_all([Failure.from_dict(f) for f in data["failures"]]).value if data["failures"] else "failed"
         return "passed"
     return None
 

@@ -9,18 +9,36 @@ import platform
 from rnnspec.html_page import Cell, Safe, escape, page, table
 from rnnspec.verdicts import Status, Verdict, overall_status, summary
 
-__all__ = ["verdict_line", "library_versions", "json_report", "html_report", "write_json"]
+__all__ = ["verdict_line", "header", "library_versions", "json_report", "html_report", "write_json"]
 
 _MARK = {s: s.value.upper().ljust(7) for s in Status}
 
 
-def verdict_line(v: Verdict) -> str:
+def verdict_line(v: Verdict, *, errors: bool = False) -> str:
+    """The verdict's line (and its failure, indented); with ``errors``, also its largest errors."""
     line = f"{_MARK[v.status]} {v.id:<48} [{v.topic}] {v.seconds:5.1f}s"
     if v.status in (Status.SKIPPED, Status.XPASSED):
         line += f"  ({v.reason})"
     elif v.message:
         line += "\n" + "\n".join("    " + m for m in v.message.splitlines())
+    if errors and v.error_size is not None:
+        line += f"\n    errors: {v.error_size}"
     return line
+
+
+def header(target, settings, prepared=None) -> list[str]:
+    """The lines before the verdicts: what is verified, how, and what was left out and why."""
+    what = f"cells {', '.join(target.cells)}" if target.cells else f"a {target.subject} function"
+    dtypes = f", {settings.dtype} only" if settings.dtype else ""
+    lines = [f"rnnspec verify {target.cli_args()}: {what}; profile {settings.profile}, seed {settings.seed}{dtypes}"]
+    if settings.tolerance is not None:
+        lines.append(f"tolerance against the reference: at least {settings.tolerance} (structural properties keep "
+                     f"the registry's)")
+    if prepared is not None and prepared.lacks:
+        lines.append(f"declared lacking: {', '.join(prepared.lacks)}")
+    for option, why in (prepared.unsupported.items() if prepared is not None else ()):
+        lines.append(f"not supported (probed): {option}: {why}")
+    return lines
 
 
 def library_versions() -> dict:
@@ -34,8 +52,9 @@ def library_versions() -> dict:
             "numpy": numpy.__version__, "hypothesis": hypothesis.__version__}
 
 
-def json_report(target, verdicts: list[Verdict], *, settings) -> dict:
+def json_report(target, verdicts: list[Verdict], *, settings, prepared=None) -> dict:
     """One JSON-able object: the target, the run's settings, versions and every verdict's fields."""
+    tolerance = settings.tolerance
     return {
         "target": target.name,
         "like": getattr(target, "like", None),
@@ -46,6 +65,9 @@ def json_report(target, verdicts: list[Verdict], *, settings) -> dict:
         "max_examples": settings.max_examples,
         "dtype": settings.dtype or "all",
         "timeout": settings.timeout,
+        "tolerance": None if tolerance is None else {"rtol": tolerance.rtol, "atol": tolerance.atol},
+        "lacks": list(prepared.lacks) if prepared else [],
+        "probed_out": dict(prepared.unsupported) if prepared else {},
         "versions": library_versions(),
         "summary": summary(verdicts),
         "properties": [v.to_dict() for v in verdicts],

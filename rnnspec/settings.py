@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from rnnspec.profiles import PROFILES
-from rnnspec.spec import DTYPES
+from rnnspec.spec import DTYPES, Tolerance
 
 __all__ = ["RunSettings", "DEFAULT_TIMEOUT", "active", "activated"]
 
@@ -29,6 +29,7 @@ class RunSettings:
     max_examples: int | None = None  # examples per property instead of the profile's count
     dtype: str | None = None  # draw only this dtype (one of rnnspec.spec.DTYPES); None: every dtype claimed
     timeout: float | None = None  # seconds one call into the target may take (None: no limit)
+    tolerance: Tolerance | None = None  # comparisons against the reference at least this loose (approximate targets)
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -42,6 +43,9 @@ class RunSettings:
             raise ValueError(f"dtype={self.dtype!r} is not one of {list(DTYPES)}")
         if self.timeout is not None and not (self.timeout > 0 and math.isfinite(self.timeout)):
             raise ValueError(f"timeout={self.timeout!r} must be a positive number of seconds")
+        if self.tolerance is not None and not (isinstance(self.tolerance, Tolerance) and self.tolerance.rtol >= 0
+                                               and self.tolerance.atol >= 0):
+            raise ValueError(f"tolerance={self.tolerance!r} must be a Tolerance with rtol >= 0 and atol >= 0")
 
     @property
     def examples(self) -> int:
@@ -63,7 +67,16 @@ class RunSettings:
             options += f" --dtype {self.dtype}"
         if self.timeout is not None and self.timeout != DEFAULT_TIMEOUT:
             options += f" --timeout {self.timeout:g}"
+        if self.tolerance is not None:
+            options += f" --rtol {self.tolerance.rtol:g} --atol {self.tolerance.atol:g}"
         return options
+
+    def reference_tolerance(self, registry: Tolerance) -> Tolerance:
+        """The tolerance of a comparison against the reference: the registry's, or this run's
+        per-target tolerance where that is looser (each of rtol and atol)."""
+        if self.tolerance is None:
+            return registry
+        return Tolerance(rtol=max(registry.rtol, self.tolerance.rtol), atol=max(registry.atol, self.tolerance.atol))
 
 
 _ACTIVE: contextvars.ContextVar[RunSettings] = contextvars.ContextVar("rnnspec_settings", default=RunSettings())

@@ -9,7 +9,8 @@ import enum
 from dataclasses import dataclass
 from typing import Iterable
 
-from rnnspec.failures import Failure
+from rnnspec.error_sizes import ErrorSize
+from rnnspec.failures import Failure, render_all
 
 __all__ = ["Status", "Verdict", "overall_status", "summary", "exit_code"]
 
@@ -39,28 +40,39 @@ class Verdict:
     claim: str  # what must hold
     status: Status  # how it went
     seconds: float  # wall time of this property
-    failure: Failure | None = None  # for failed, error, hung and xfailed: what went wrong
+    failures: tuple[Failure, ...] = ()  # for failed, error, hung and xfailed: each distinct failure, shrunk
     reason: str = ""  # for skipped, xfailed and xpassed: why
+    error_size: ErrorSize | None = None  # the largest errors of its comparisons (None: it compared nothing)
+    printed: str = ""  # what the target printed while the property ran, summarised
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
+        object.__setattr__(self, "failures", tuple(self.failures))
+
+    @property
+    def failure(self) -> Failure | None:
+        """The first distinct failure (None when there is none)."""
+        return self.failures[0] if self.failures else None
 
     @property
     def message(self) -> str:
-        """Reason and failure as text, for people (empty when it passed)."""
+        """Reason, failures and what the target printed, as text for people (empty when it passed quietly)."""
         parts = [self.reason] if self.reason else []
-        return "\n".join(parts + ([self.failure.render()] if self.failure else []))
+        parts += [render_all(self.failures)] if self.failures else []
+        parts += [self.printed] if self.printed else []
+        return "\n".join(parts)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "topic": self.topic, "claim": self.claim, "status": self.status.value,
-                "seconds": self.seconds, "reason": self.reason,
-                "failure": self.failure.to_dict() if self.failure else None, "message": self.message}
+                "seconds": self.seconds, "reason": self.reason, "failures": [f.to_dict() for f in self.failures],
+                "error_size": self.error_size.to_dict() if self.error_size else None, "printed": self.printed,
+                "message": self.message}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Verdict":
-        failure = Failure.from_dict(data["failure"]) if data.get("failure") else None
-        return cls(data["id"], data["topic"], data["claim"], Status(data["status"]), data["seconds"], failure,
-                   data.get("reason", ""))
+        return cls(data["id"], data["topic"], data["claim"], Status(data["status"]), data["seconds"],
+                   tuple(Failure.from_dict(f) for f in data.get("failures", ())), data.get("reason", ""),
+                   ErrorSize.from_dict(data.get("error_size")), data.get("printed", ""))
 
 
 def overall_status(verdicts: Iterable[Verdict]) -> Status:

@@ -7,10 +7,11 @@ shrunk case and the command that replays it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Callable, Iterable
 
-from rnnspec.binding import property_functions
+from rnnspec.binding import Outcome, property_functions, run_property
 from rnnspec.failures import Failure, PropertyFailure
 from rnnspec.settings import RunSettings, activated
 from rnnspec.spec import LAYER_CAPABILITIES, PROPERTIES, PropertySpec, capabilities_of
@@ -18,7 +19,7 @@ from rnnspec.targets import Target, applicability
 from rnnspec.timeouts import TargetHung
 from rnnspec.verdicts import Status, Verdict
 
-__all__ = ["verify", "status_of", "check_dtype", "dtype_skip", "select_properties", "read_xfails", "unmatched_xfails"]
+__all__ = ["verify", "settings_for", "status_of", "status_of_all", "check_dtype", "dtype_skip", "select_properties", "read_xfails", "unmatched_xfails"]
 
 
 def select_properties(select: Iterable[str] | None) -> list[PropertySpec]:
@@ -55,12 +56,26 @@ def status_of(failure: Failure) -> Status:
     return {"property": Status.FAILED, "target": Status.FAILED, "hang": Status.HUNG}.get(failure.origin, Status.ERROR)
 
 
-def _run_one(fn, target) -> tuple[Status, Failure | None]:
+def status_of_all(failures) -> Status:
+    """The verdict of several distinct failures: FAILED if any shows a defect, else the first's."""
+    statuses = [status_of(f) for f in failures]
+    return Status.FAILED if Status.FAILED in statuses else statuses[0]
+
+
+def _run_one(fn, target) -> tuple[Status, tuple[Failure, ...], Outcome]:
     try:
-        fn(target=target)
-        return Status.PASSED, None
-    except (PropertyFailure, TargetHung) as e:
-        return status_of(e.failure), e.failure
+        return Status.PASSED, (), run_property(fn, target)
+    except PropertyFailure as e:
+        return status_of_all(e.failures), e.failures, e.outcome
+    except TargetHung as e:
+        return Status.HUNG, (e.failure,), e.outcome
+
+
+def settings_for(target: Target, settings: RunSettings) -> RunSettings:
+    """The run's settings for this target: its declared tolerance unless the run names one."""
+    if settings.tolerance is None and target.declaration.tolerance is not None:
+        return dataclasses.replace(settings, tolerance=target.declaration.tolerance)
+    return settings
 
 
 def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Iterable[str] | None = None,
@@ -75,20 +90,20 @@ def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Ite
     check_dtype(target, settings.dtype)
     functions = property_functions()
     verdicts, hung = [], False
-    with activated(settings):
+    with activated(settings_for(target, settings)):
         for prop in select_properties(select):
             applies, skip_reason = applicability(prop, target)
             if not applies:
                 continue
             skip_reason = skip_reason or dtype_skip(prop, settings.dtype)
             start = time.perf_counter()
-            failure, reason = None, ""
+            failures, reason, outcome = (), "", Outcome(None, "")
             if skip_reason or hung:
                 status, reason = Status.SKIPPED, skip_reason or "the target hung on an earlier property"
             else:
                 if on_start:
                     on_start(prop)
-                status, failure = _run_one(functions[prop.id], target)
+                status, failures, outcome = _run_one(functions[prop.id], target)
                 hung = status is Status.HUNG
                 if xfails and prop.id in xfails:
                     known = f"known failure ({xfails[prop.id] or 'no reason given'})"
@@ -96,7 +111,8 @@ def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Ite
                         status, reason = Status.XFAILED, known
                     else:
                         status, reason = Status.XPASSED, f"{known}, but it passed: remove it from the xfails file"
-            verdict = Verdict(prop.id, prop.topic, prop.claim, status, time.perf_counter() - start, failure, reason)
+            verdict = Verdict(prop.id, prop.topic, prop.claim, status, time.perf_counter() - start, failures, reason,
+                              outcome.error_size, outcome.printed)
             verdicts.append(verdict)
             if on_verdict:
                 on_verdict(verdict)

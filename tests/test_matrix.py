@@ -82,7 +82,7 @@ def _row(framework, target, dtype="float32", **statuses):
     def verdict(pid, status):
         failure = Failure("output: <b>2</b> of 4 differ", case="LayerCase(dtype='float32')", dtype="float32",
                           property_id=pid) if status == "failed" else None
-        return Verdict(pid, "semantics", "the claim", status, 0.1, failure).to_dict()
+        return Verdict(pid, "semantics", "the claim", status, 0.1, (failure,) if failure else ()).to_dict()
 
     return {"framework": framework, "target": target, "dtype": dtype, "cells": ["lstm"], "notes": "",
             "status": "failed" if "failed" in statuses.values() else "passed", "summary": "",

@@ -12,10 +12,11 @@ from typing import Callable
 
 from rnnspec.matrix.frameworks import FRAMEWORKS, select_frameworks
 from rnnspec.matrix.sentences import discrepancies
-from rnnspec.matrix.worker import MARKER
 from rnnspec.report import library_versions
 
-__all__ = ["run_matrix"]
+__all__ = ["run_matrix", "MARKER"]
+
+MARKER = "rnnspec-matrix "  # starts each line the worker prints for the runner; anything else a library printed
 
 
 def run_matrix(settings, *, frameworks=None, on_row: Callable[[dict], None] | None = None) -> dict:

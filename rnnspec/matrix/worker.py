@@ -14,10 +14,9 @@ import json
 import sys
 
 from rnnspec.matrix.frameworks import FRAMEWORKS
+from rnnspec.matrix.runner import MARKER
 
-__all__ = ["MARKER", "rows", "main"]
-
-MARKER = "rnnspec-matrix "
+__all__ = ["rows", "main"]
 
 
 def _dtypes(target) -> list[str | None]:

@@ -14,7 +14,7 @@ from typing import Mapping
 
 import torch
 
-from rnnspec.spec import CELLS, SUBJECTS, PropertySpec, capabilities_of, missing_capability_reason
+from rnnspec.spec import CELLS, SUBJECTS, PropertySpec, Tolerance, capabilities_of, missing_capability_reason
 
 from .likes import subject_of_like
 
@@ -43,6 +43,8 @@ class Declaration:
     capabilities: frozenset[str] = frozenset()  # options it supports, some of rnnspec.spec.capabilities_of(subject)
     notes: str = ""  # known, explained differences from the spec (the matrix quotes them beside a failure)
     like: str | None = None  # the torch built-in or function it is a drop-in for (LIKES, FUNCTION_LIKES), if one
+    tolerance: Tolerance | None = None  # approximate targets (quantized, reduced precision): comparisons
+    #                                     against the reference at least this loose; structural ones keep theirs
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():

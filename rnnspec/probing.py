@@ -1,0 +1,191 @@
+"""Probing: which options a drop-in supports, found by trying each once before the properties.
+
+Most properties draw several options into one case (packed and bidirectional and a stack), so an
+option a target lacks would fail nearly every property. Before the properties, ``probe`` builds
+and calls the target once on a small case per option it claims; an option whose construction
+or call raises in the target's own code is "not supported" (reported once, with the error) and
+``narrowed`` leaves it out of every draw. An option the target accepts and then computes wrongly
+is not probed out: the properties catch it (accepting ``proj_size`` and ignoring ``weight_hr``
+fails). A target that cannot run even the plainest case cannot be used as declared.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from dataclasses import dataclass, field, replace
+
+import torch
+
+from rnnspec.cases import CellCase, LayerCase
+from rnnspec.failures import PropertyFailure
+from rnnspec.running import build, call_cell, call_layer, loss
+from rnnspec.spec import CellConfig, LayerConfig, capabilities_of, cell_kind
+from rnnspec.states import tensors
+from rnnspec.targets import Declaration, Target, TargetError
+from rnnspec.timeouts import TargetHung
+
+__all__ = ["ProbeResult", "probe", "narrowed", "Narrowed", "Prepared", "prepare"]
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    unusable: str | None = None  # why the plainest case cannot run (None: it runs)
+    unsupported: dict[str, str] = field(default_factory=dict)  # capability -> the error its probe raised
+
+
+def _layer_case(target: Target, option: str | None) -> tuple[LayerCase, bool]:
+    """A small case using ``option`` (and nothing else), and whether it is run in training mode."""
+    cell = "lstm" if option == "proj" and "lstm" in target.cells else target.cells[0]
+    config = LayerConfig(cell, input_size=3, hidden_size=4)
+    # one step: what a target refuses, it refuses at once; a defect that only crashes from the second
+    # step on (a projection accepted and then ignored) is left to the properties, which report it
+    case = LayerCase(config=config, dtype="float32", batch=2, seq_len=1, lengths=None, unbatched=False,
+                     with_state=False, seed=0, scale=1.0)
+    changes = {
+        "multilayer": dict(config=config.replace(num_layers=2)),
+        "bidirectional": dict(config=config.replace(bidirectional=True)),
+        "batch_first": dict(config=config.replace(batch_first=True)),
+        "no_bias": dict(config=config.replace(bias=False)),
+        "proj": dict(config=config.replace(proj_size=2)) if cell_kind(cell).supports_proj else None,
+        "dropout": dict(config=config.replace(num_layers=2, dropout=0.5)),
+        "initial_state": dict(with_state=True),
+        "unbatched": dict(unbatched=True, batch=1),
+        "packed": dict(lengths=(1, 1)),
+        "float64": dict(dtype="float64"),
+    }
+    if option not in changes and option not in (None, "grad", "parameters"):
+        return case, False
+    return case.replace(**(changes.get(option) or {})), option == "dropout"
+
+
+def _cell_case(target: Target, option: str | None) -> CellCase:
+    case = CellCase(config=CellConfig(target.cells[0], input_size=3, hidden_size=4), dtype="float32", batch=2,
+                    seq_len=1, unbatched=False, with_state=False, seed=0, scale=1.0)
+    changes = {"no_bias": dict(config=CellConfig(target.cells[0], 3, 4, bias=False)), "initial_state": dict(with_state=True),
+               "unbatched": dict(unbatched=True, batch=1), "float64": dict(dtype="float64")}
+    return case.replace(**changes.get(option, {}))
+
+
+def _try(target: Target, option: str | None) -> None:
+    """Build and call the target once on the case of ``option``; raises what the target raises."""
+    grad = option == "grad"
+    if target.subject == "layer":
+        case, training = _layer_case(target, option)
+        module = build(target, case, training=training)
+        x = tensors(case.input(), requires_grad=grad)
+        run = call_layer(module, case, x, tensors(case.state()))
+    else:
+        case = _cell_case(target, option)
+        module = build(target, case)
+        x = tensors(case.inputs()[0], requires_grad=grad)
+        run = call_cell(module, case, x, tensors(case.state()))
+    if option == "parameters":
+        dict(module.named_parameters())
+    if grad:
+        loss(case, run).backward()
+
+
+def _raised_by_target(e: BaseException) -> bool:
+    """Whether the target's own code refused: it raised, or its constructor did (a TargetError
+    with the constructor's error as its cause). A name or shape that differs from torch's layout
+    is not a refusal but a broken declaration."""
+    return not isinstance(e, (PropertyFailure, TargetError)) or e.__cause__ is not None
+
+
+def _why(e: BaseException) -> str:
+    cause = e.__cause__ if isinstance(e, TargetError) and e.__cause__ is not None else e
+    return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}".strip()
+
+
+def probe(target: Target) -> ProbeResult:
+    """Try the plainest case, then each option the target claims (for layer and cell targets), one
+    step of a batch of two each. An option is not supported when its construction or call raises
+    in the target's own code; one that runs and returns something wrong is not probed out."""
+    if target.subject not in ("layer", "cell"):
+        return ProbeResult()
+    try:
+        _try(target, None)
+    except TargetHung as e:
+        return ProbeResult(unusable=f"the plainest case hangs: {e}")
+    except Exception as e:
+        if isinstance(e, PropertyFailure):  # it runs, and returns something wrong: the properties say what
+            pass
+        else:
+            return ProbeResult(unusable=f"the plainest case ({target.cells[0]}, input 3, hidden 4, no options) "
+                                        f"raised {_why(e)}")
+    unsupported = {}
+    for option in sorted(set(target.capabilities) & set(capabilities_of(target.subject))):
+        try:
+            _try(target, option)
+        except TargetHung as e:
+            unsupported[option] = f"hangs: {e}"
+        except Exception as e:
+            if _raised_by_target(e):
+                unsupported[option] = _why(e)
+    return ProbeResult(unsupported=unsupported)
+
+
+class Narrowed(Target):
+    """A target with some capabilities taken away (declared lacking, or probed out); it builds as
+    the target it narrows and reads as it for anything else (``factory``, ``like``...)."""
+
+    def __init__(self, inner: Target, *, lacks: frozenset[str], declared: frozenset[str], notes: str):
+        d = inner.declaration
+        super().__init__(replace(d, capabilities=d.capabilities - lacks, notes="; ".join(filter(None, (d.notes, notes)))))
+        self.inner, self.lacks, self.declared_lacks = inner, lacks, declared
+
+    def build(self, config, params, *, dtype, training: bool = False):
+        return self.inner.build(config, params, dtype=dtype, training=training)
+
+    def cli_args(self) -> str:
+        args = self.inner.cli_args()
+        return args + (" --lacks " + ",".join(sorted(self.declared_lacks)) if self.declared_lacks else "")
+
+    def __getattr__(self, name):  # factory, like's extras: the inner target's
+        if name.startswith("_") or name in ("inner", "lacks", "declared_lacks"):
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+def narrowed(target: Target, *, lacks=(), probed: dict[str, str] | None = None) -> Target:
+    """``target`` without the capabilities ``lacks`` (the user's declaration; each must be one of its
+    subject's capabilities) and those ``probed`` out. The target itself when nothing is taken away."""
+    known = capabilities_of(target.subject)
+    unknown = sorted(set(lacks) - set(known))
+    if unknown:
+        raise ValueError(f"--lacks {','.join(unknown)}: not options of a {target.subject} target; "
+                         f"expected some of {sorted(known)}")
+    declared = frozenset(lacks) & target.capabilities
+    gone = declared | frozenset(probed or ())
+    if not gone:
+        return target
+    notes = f"probed out: {', '.join(sorted(probed))}" if probed else ""
+    return Narrowed(target, lacks=gone, declared=declared, notes=notes)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    target: Target  # what the properties run on (narrowed by --lacks and by probing)
+    unsupported: dict[str, str]  # capabilities probed out, with the error each probe raised
+    lacks: tuple[str, ...]  # capabilities the user declared lacking
+
+
+def prepare(target: Target, *, lacks=(), strict: bool = False) -> Prepared:
+    """The target as the user asked for it: without ``lacks``; probed when it is a torch drop-in
+    that claims every option by default (its options left out where they raise, unless ``strict``:
+    then a refused option fails the properties that draw it). TargetError when even the plainest
+    case cannot run: the target cannot be used as declared."""
+    from rnnspec.targets import TorchLikeTarget
+
+    declared = narrowed(target, lacks=lacks)
+    if not isinstance(target, TorchLikeTarget):
+        return Prepared(declared, {}, tuple(sorted(lacks)))
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")  # the properties report what the target prints; the probes only try
+        result = probe(declared)
+    if result.unusable:
+        raise TargetError(f"{target.name} cannot be used as {target.like}: {result.unusable}")
+    final = declared if strict else narrowed(target, lacks=lacks, probed=result.unsupported)
+    return Prepared(final, result.unsupported, tuple(sorted(lacks)))

@@ -201,7 +201,8 @@ def _case_of(drawn):
 def _other_draws(drawn) -> tuple[str, ...]:
     """What the example drew besides its case (a permutation, a step, ...), as "label: value"."""
     case = _case_of(drawn)
-    return tuple(f"{label}: {value!r}" for label, value in drawn if label is not None and value is not case)
+    plain = lambda v: v.item() if hasattr(v, "item") and getattr(v, "ndim", None) == 0 else v  # noqa: E731 (np.float64(1.5) -> 1.5)
+    return tuple(f"{label}: {plain(value)!r}" for label, value in drawn if label is not None and value is not case)
 
 
 def _failure_of(e: BaseException, *, origin: str, headline: str, details=()) -> Failure:

@@ -62,7 +62,7 @@ def assert_identical(got, expected, *, what: str, case) -> None:
     if not np.all(same):
         i = np.unravel_index(int(np.argmin(same)), e.shape)
         fail(f"{what}: {int((~same).sum())} of {e.size} elements changed", case=case,
-             details=(f"first at {tuple(int(k) for k in i)}: got {g[i]!r}, expected {e[i]!r} (exact comparison)",))
+             details=(f"first at {tuple(int(k) for k in i)}: got {g[i].item()!r}, expected {e[i].item()!r} (exact comparison)",))
 
 
 def _slack(rtol: float, atol: float) -> str:

@@ -75,10 +75,24 @@ def test_a_missing_capability_is_a_skip_with_its_reason(tmp_path):
         (["verify", "torch.nn.LSTM", "--max-examples", "0"], "must be at least 1"),
         (["verify", "torch.nn.LSTM", "--like", "torch.nn.Linear"], "not a torch recurrent built-in"),
         (["verify"], "the following arguments are required: target"),
+        (["verify", "torch.nn.GRU", "--variant", "bogus"], "'bogus': bogus is not a cell kind; expected some of"),
+        (["verify", "torch.nn.GRU", "--seed", "-1"], "argument --seed: -1 is not in [0, 2**32 - 1]"),
+        (["verify", "torch.nn.GRU", "--json", "no/such/folder/r.json"], "the folder no/such/folder does not exist"),
+        (["verify", "torch.nn.GRU", "--html", "."], "is a folder; expected a file path"),
+        (["verify", "torch.nn.GRU", "--timeout", "0"], "must be a positive number of seconds"),
+        (["verify", "torch.nn.GRU", "--lacks", "packd"], "--lacks packd: not options of a layer target"),
+        (["verify", "torch.nn.GRU", "--rtol", "-1"], "argument --rtol: -1 must be a finite number of at least 0"),
+        (["verify", f"{HERE / 'test_probing.py'}:NeedsUnits", "--like", "torch.nn.LSTM"], "cannot be used as torch.nn.LSTM"),
+        (["explain", "--out", "a_file.txt"], "--out a_file.txt is a file; expected a folder"),
+        (["--version"], None),
     ],
 )
-def test_unloadable_targets_and_misuse_exit_2(args, message, tmp_path):
+def test_unloadable_targets_and_misuse_exit_2_in_one_line_before_any_work(args, message, tmp_path):
+    (tmp_path / "a_file.txt").write_text("not a folder")
     result = rnnspec(*args, cwd=tmp_path)
+    if message is None:  # --version
+        assert result.returncode == 0 and result.stdout.startswith("rnnspec "), result.stdout + result.stderr
+        return
     assert result.returncode == 2, result.stdout + result.stderr
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr and "PASSED" not in result.stdout and "FAILED" not in result.stdout

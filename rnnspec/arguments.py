@@ -8,7 +8,7 @@ import math
 import os
 from pathlib import Path
 
-__all__ = ["seed", "positive_int", "positive_seconds", "non_negative", "writable_file", "cells", "names",
+__all__ = ["rename", "seed", "positive_int", "positive_seconds", "non_negative", "writable_file", "cells", "names",
            "ArgumentError"]
 
 ArgumentError = argparse.ArgumentTypeError
@@ -82,3 +82,14 @@ def cells(text: str) -> tuple[str, ...]:
     if not names or unknown:
         raise ArgumentError(f"{text!r}: {', '.join(unknown) or 'no cell'} is not a cell kind; expected some of {sorted(CELLS)}")
     return names
+
+
+def rename(text: str) -> tuple[str, str]:
+    """``PATTERN=REPLACEMENT``: a regular expression over parameter names and its replacement."""
+    from rnnspec.targets import TargetError
+    from rnnspec.targets.renaming import parse_rename
+
+    try:
+        return parse_rename(text)
+    except (ValueError, TargetError) as e:
+        raise ArgumentError(str(e)) from None

@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
                         help="also write the report as one self-contained HTML page")
     verify.add_argument("--xfails", metavar="FILE",
                         help="known failures: one property id a line, '# reason' after it; unmatched entries warn")
+    verify.add_argument("--rename", action="append", type=arguments.rename, default=[], metavar="PATTERN=REPLACEMENT",
+                        help="map the target's parameter names to torch's: a regular expression and its replacement, "
+                             "applied in order (repeatable); a single wrapped submodule is found without it")
+    verify.add_argument("--lengths-arg", metavar="NAME",
+                        help="the forward takes a padded batch and lengths under this keyword instead of a PackedSequence")
+    verify.add_argument("--lengths-kind", choices=["absolute", "relative"], default="absolute",
+                        help="lengths as row lengths (absolute, default) or as length / padded length (relative)")
     verify.add_argument("--lacks", type=arguments.names, default=(),
                         help="options the target does not support, comma-separated (e.g. packed,proj): never drawn")
     verify.add_argument("--strict", action="store_true",
@@ -181,7 +188,8 @@ def _verify(args) -> int:
                                timeout=args.timeout, tolerance=tolerance)
         select_properties(args.select)
         xfails = read_xfails(args.xfails) if args.xfails else {}
-        loaded = load_target(args.target, like=args.like, cells=args.variant)
+        loaded = load_target(args.target, like=args.like, cells=args.variant, rename=tuple(args.rename),
+                             lengths_argument=args.lengths_arg, lengths_kind=args.lengths_kind)
         with activated(settings):  # the probes' calls are timed too
             prepared = prepare(loaded, lacks=args.lacks, strict=args.strict)
         target = prepared.target

@@ -40,6 +40,12 @@ def pytest_addoption(parser):
                     help="seconds one call into the target may take before it counts as hung (default: no limit)")
     group.addoption("--rnnspec-dtype", choices=DTYPES, default=None,
                     help="draw only this dtype (default: every dtype the target claims)")
+    group.addoption("--rnnspec-rename", action="append", type=arguments.rename, default=[],
+                    metavar="PATTERN=REPLACEMENT", help="map the targets' parameter names to torch's (repeatable)")
+    group.addoption("--rnnspec-lengths-arg", metavar="NAME", default=None,
+                    help="the forward takes a padded batch and lengths under this keyword instead of a PackedSequence")
+    group.addoption("--rnnspec-lengths-kind", choices=["absolute", "relative"], default="absolute",
+                    help="lengths as row lengths (absolute) or as length / padded length (relative)")
     group.addoption("--rnnspec-lacks", type=arguments.names, default=(),
                     help="options the targets do not support, comma-separated (e.g. packed,proj): never drawn")
     group.addoption("--rnnspec-strict", action="store_true",
@@ -97,7 +103,10 @@ def _targets(config) -> list:
             targets = default_targets()
             if names:
                 with activated(_settings(config)):
-                    targets = [prepare(load_target(n, like=like, cells=cells), lacks=config.getoption("--rnnspec-lacks"),
+                    options = dict(like=like, cells=cells, rename=tuple(config.getoption("--rnnspec-rename")),
+                                   lengths_argument=config.getoption("--rnnspec-lengths-arg"),
+                                   lengths_kind=config.getoption("--rnnspec-lengths-kind"))
+                    targets = [prepare(load_target(n, **options), lacks=config.getoption("--rnnspec-lacks"),
                                        strict=config.getoption("--rnnspec-strict")).target for n in names]
                 for target in targets:
                     check_dtype(target, _settings(config).dtype)

@@ -34,6 +34,8 @@ def header(target, settings, prepared=None) -> list[str]:
     if settings.tolerance is not None:
         lines.append(f"tolerance against the reference: at least {settings.tolerance} (structural properties keep "
                      f"the registry's)")
+    if getattr(target, "found_under", None):
+        lines.append(f"torch's parameters found under .{target.found_under}")
     if prepared is not None and prepared.lacks:
         lines.append(f"declared lacking: {', '.join(prepared.lacks)}")
     for option, why in (prepared.unsupported.items() if prepared is not None else ()):

@@ -89,21 +89,30 @@ def _like_of(obj) -> str | None:
     return None
 
 
-def load_target(spec: str, *, like: str | None = None, cells: tuple[str, ...] | None = None) -> Target:
+def load_target(spec: str, *, like: str | None = None, cells: tuple[str, ...] | None = None,
+                rename: tuple[tuple[str, str], ...] = (), lengths_argument: str | None = None,
+                lengths_kind: str = "absolute") -> Target:
     """A Target for ``spec`` (what follows ``rnnspec verify``): a Target instance as is, else a
     torch-like drop-in or a function target.
 
     ``like`` (``--like``) is implied when ``spec`` names a torch built-in itself; ``cells``
-    (``--variant``) defaults to the cells of ``like``. A Target instance declares its own, so
-    giving either for one is a TargetError, not an option silently ignored.
+    (``--variant``) defaults to the cells of ``like``. For a drop-in layer or cell, ``rename``
+    (``--rename PATTERN=REPLACEMENT``, repeatable) maps the module's parameter names to torch's, and
+    ``lengths_argument``/``lengths_kind`` (``--lengths-arg NAME``, ``--lengths-kind relative``) name
+    the forward's lengths argument (see TorchLikeTarget). A Target instance declares its own, and a
+    function has no parameters or lengths, so giving any of these for one is a TargetError, not an
+    option silently ignored; so is a bad rule or kind.
     """
     obj = resolve(spec)
+    drop_in_options = (("--rename", rename or None), ("--lengths-arg", lengths_argument),
+                       ("--lengths-kind", None if lengths_kind == "absolute" else lengths_kind))
     if isinstance(obj, Target):
-        given = [option for option, value in (("--like", like), ("--variant", cells)) if value is not None]
+        given = [option for option, value in (("--like", like), ("--variant", cells), *drop_in_options)
+                 if value is not None]
         if given:
             raise TargetError(
                 f"target {spec!r} is a Target, which declares its own like and cells (like={obj.like!r}, "
-                f"cells={list(obj.cells)}); drop {' and '.join(given)}")
+                f"cells={list(obj.cells)}) and calls its implementation itself; drop {' and '.join(given)}")
         return obj
     like = like or _like_of(obj)
     if like is None:
@@ -115,10 +124,13 @@ def load_target(spec: str, *, like: str | None = None, cells: tuple[str, ...] | 
         raise TargetError(f"target {spec!r} is a {type(obj).__name__}, not a class, factory or function")
     try:
         if like in FUNCTION_LIKES:
-            if cells is not None:
-                raise TargetError(f"target {spec!r} is a function like {like}, which computes no cells; drop --variant")
+            given = [option for option, value in (("--variant", cells), *drop_in_options) if value is not None]
+            if given:
+                raise TargetError(f"target {spec!r} is a function like {like}, which takes no lengths, has no "
+                                  f"parameters to rename and computes no cells; drop {' and '.join(given)}")
             return FunctionTarget(obj, like=like, name=spec)
-        return TorchLikeTarget(obj, like=like, name=spec, cells=cells)
+        return TorchLikeTarget(obj, like=like, name=spec, cells=cells, rename=rename,
+                               lengths_argument=lengths_argument, lengths_kind=lengths_kind)
     except ValueError as e:
         raise TargetError(str(e)) from e
 

@@ -1,21 +1,29 @@
 """API behaviour: what a recurrent layer or cell must do under every option torch offers.
 
 Not a claim of the lecture but of the interface every implementation shares: omitted states are
-zeros, rows of a batch are independent, nothing is remembered between calls or written into
-the arguments, variable-length batches are each sequence alone, dropout is off in eval mode.
+zeros, rows of a batch are independent (each row alone gives what it gives in the batch), nothing
+is remembered between calls or written into the arguments, variable-length batches are each
+sequence alone (a row of length 0 keeps its state), dropout is off in eval mode, and the
+constructor is torch's, positions and defaults included.
 """
+
+import functools
 
 import numpy as np
 import torch
 from hypothesis import strategies as st
 
+from properties.constructors import Unreadable, constructor_differences, describe, describe_like, read_constructor
 from rnnspec.binding import check
-from rnnspec.checks import assert_close, assert_identical, assert_runs_close
+from rnnspec.cases import ConstructorCase
+from rnnspec.checks import assert_close, assert_identical, assert_runs_close, reference_tolerance
 from rnnspec.failures import fail
+from rnnspec.oracle import reference_layer
 from rnnspec.running import build, call_cell, call_layer, run_layer
 from rnnspec.spec import cell_layout, layer_layout, parameter_count
 from rnnspec.states import from_time_major, map_state, state_rows, states, tensors, time_major
 from rnnspec.strategies import cell_cases, layer_cases, layer_configs
+from rnnspec.targets import TargetError
 
 
 def _cases(target, **options):
@@ -75,6 +83,26 @@ def test_rows_are_independent(target, data):
         assert_close(g, e.index_select(1, index), tol=case.tolerance(), what=f"{name} of rows permuted by {perm}", case=case)
 
 
+@check("row_alone_equals_row_in_batch")
+def test_row_alone_equals_row_in_batch(target, data):
+    """each row of a batch, run alone as a batch of one from its own initial state, gives what it gives in the batch"""
+    # batches without lengths: packed_is_each_alone runs each row of a packed batch alone
+    case = data.draw(_cases(target, packed=st.just(False), unbatched=st.just(False), min_batch=2), label="case")
+    module = build(target, case)
+    hx = case.state()
+    whole = call_layer(module, case, tensors(case.input()), tensors(hx))
+    x_tm, out_tm = time_major(case.input(), case), time_major(whole.output, case)
+    alone = case.replace(batch=1)
+    tol = case.tolerance()
+    for b in range(case.batch):
+        x_b = from_time_major(x_tm[:, b : b + 1], alone)  # row b, laid out as the case's
+        run = call_layer(module, alone, tensors(np.ascontiguousarray(x_b)), tensors(state_rows(hx, [b])))
+        assert_close(out_tm[:, b], time_major(run.output, alone)[:, 0], tol=tol,
+                     what=f"output of row {b} in the batch vs alone", case=case)
+        for name, g, e in zip(("h_n", "c_n"), whole.states, run.states):
+            assert_close(g[:, b], e[:, 0], tol=tol, what=f"{name} of row {b} in the batch vs alone", case=case)
+
+
 @check("stateless_between_calls")
 def test_stateless_between_calls(target, data):
     """calling twice with the same arguments gives the same result: no state is kept between calls"""
@@ -126,6 +154,30 @@ def test_packed_is_each_alone(target, data):
             assert_close(g[:, b], e[:, 0], tol=tol, what=f"{name} of row {b} (length {n}) vs run alone", case=case)
 
 
+def _call_with_lengths(module, case, x: torch.Tensor, hx):
+    """Call a layer as a target claiming zero_length is called: ``module(x, hx, lengths=...)``, x
+    padded and laid out as the case says, lengths a (B,) torch.long tensor that may hold zeros; the
+    output comes back padded (zeros past each length). Structure and shapes checked as call_layer's."""
+    with_lengths = functools.partial(module, lengths=torch.tensor(case.lengths, dtype=torch.long))
+    return call_layer(with_lengths, case.replace(lengths=None), x, hx)  # padded in, padded out
+
+
+@check("zero_length_rows_keep_their_state")
+def test_zero_length_rows_keep_their_state(target, data):
+    """in a batch with lengths, a row of length 0 keeps its initial state (zeros when omitted) and outputs zeros, and the other rows equal the reference"""
+    case = data.draw(_cases(target, packed=st.just(True), zero_lengths=st.just(True)), label="case")
+    run = _call_with_lengths(build(target, case), case, tensors(case.input()), tensors(case.state()))
+    initial = case.state() if case.with_state else map_state(np.zeros_like, case.random_state())
+    out_tm, tol = time_major(run.output, case), case.tolerance()
+    for b in [b for b, n in enumerate(case.lengths) if n == 0]:
+        assert_close(out_tm[:, b], torch.zeros_like(out_tm[:, b]), tol=tol, what=f"output of row {b} (length 0)",
+                     case=case)
+        for name, g, e in zip(("h_n", "c_n"), run.states, states(initial)):
+            assert_close(g[:, b], e[:, b], tol=tol, what=f"{name} of row {b} (length 0) vs its initial state", case=case)
+    assert_runs_close(run, reference_layer(case), tol=reference_tolerance(tol), case=case,
+                      label="with rows of length 0, vs the reference: ")
+
+
 @check("dropout_inactive_in_eval")
 def test_dropout_inactive_in_eval(target, data):
     """in eval mode a layer with dropout > 0 equals the same layer with dropout 0"""
@@ -150,6 +202,40 @@ def test_parameter_layout(target, data):
     count = sum(p.numel() for _, p in module.named_parameters())
     if count != parameter_count(case.config):
         fail(f"{count} parameters, expected {parameter_count(case.config)} by the formula", case=case)
+
+
+def _check_constructor(target, data) -> None:
+    factory = getattr(target, "factory", None)
+    if factory is None:
+        raise TargetError(f"{target.name} claims 'constructor' but has no class or factory to read (.factory): only a "
+                          f"class given with --like (rnnspec.targets.TorchLikeTarget) has; declare it without 'constructor'")
+    try:
+        parameters, read_from = read_constructor(factory, target.like)
+        unreadable, signature = None, describe(parameters)
+    except Unreadable as e:
+        parameters, read_from, unreadable, signature = None, "nowhere", e, e.signature
+    case = data.draw(st.just(ConstructorCase(target.name, target.like, signature, read_from)), label="case")
+    if unreadable is not None:
+        raise TargetError(f"{target.name}'s constructor cannot be compared with {target.like}'s: {unreadable}. "
+                          f"Give it explicit arguments or a typing.overload, or list this property in an --xfails file")
+    problems = constructor_differences(parameters, target.like)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        fail(f"the constructor differs from {target.like}'s: {problems[0]}{more}", case=case,
+             details=tuple(f"  {p}" for p in problems) + (f"  got      {describe(parameters)}, read from {read_from}",
+                                                        f"  expected {describe_like(target.like)}"))
+
+
+@check("constructor_matches_like")
+def test_constructor_matches_like(target, data):
+    """the constructor takes torch's arguments in torch's positional order with torch's defaults; any others come after them, with defaults"""
+    _check_constructor(target, data)
+
+
+@check("cell_constructor_matches_like")
+def test_cell_constructor_matches_like(target, data):
+    """the constructor takes torch's arguments in torch's positional order with torch's defaults; any others come after them, with defaults"""
+    _check_constructor(target, data)
 
 
 @check("cell_omitted_state_is_zeros")

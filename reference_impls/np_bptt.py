@@ -6,6 +6,7 @@ backward functions (``np_cells.*_step_backward``), direction by direction, layer
 
     per step:        the cell backward gives d gi, d state, dW_hh, db_hh (dW_hr)
     past a length:   the state is carried, so its gradient is carried too; the output was 0
+                     (a row of length 0: d state0 = d final state, its input gets no gradient)
     per direction:   dx += d gi @ W_ih,  dW_ih = sum_t d gi_t^T x_t,  db_ih = sum_t,b d gi
     per layer:       the gradient of layer l's input is that of layer l-1's output
 """

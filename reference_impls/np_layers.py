@@ -28,7 +28,8 @@ def run_direction(step, x, state, p, *, reverse=False, lengths=None, tape=None):
         p: the CellParams of this direction.
         reverse: run from the last valid step of each row back to the first.
         lengths: (B,) valid steps per row, or None when every row has T. A row past its length
-            keeps its state and outputs zeros (what a PackedSequence gives once padded).
+            keeps its state and outputs zeros (what a PackedSequence gives once padded); a row of
+            length 0 keeps its initial state throughout and outputs only zeros.
         tape: a list to which each step appends what its backward needs, in the order run.
     Returns:
         outputs (T, B, R) and the final state.
@@ -75,7 +76,8 @@ def rnn(
         x: (T, B, I), or (B, T, I) when batch_first, or (T, I) unbatched.
         hx: h0 of shape (L*D, B, R) (for LSTM the pair (h0, c0), c0 (L*D, B, H)), or None for zeros;
             without the batch axis when x is unbatched.
-        lengths: (B,) valid steps per row, for a variable-length batch, in any order.
+        lengths: (B,) valid steps per row, for a variable-length batch, in any order; 0 allowed
+            (the row keeps its initial state in every layer and direction, its outputs are zero).
         dropout: ``dropout(output, layer)`` applied to the output of each layer but the last.
         tape: an ``np_bptt.Tape`` to fill with what the backward needs (without dropout).
     Returns:

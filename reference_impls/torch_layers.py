@@ -29,7 +29,7 @@ def run_direction(step, x, state, p, *, reverse=False, lengths=None):
         p: the CellParams of this direction.
         reverse: run from the last valid step of each row back to the first.
         lengths: (B,) int tensor of valid steps per row, or None. A row past its length keeps
-            its state and outputs zeros.
+            its state and outputs zeros; a row of length 0 keeps its initial state throughout.
     Returns:
         outputs (T, B, R) and the final state.
     """
@@ -68,7 +68,8 @@ def rnn(
         params: canonical parameters, torch's names and shapes.
         x: (T, B, I), or (B, T, I) when batch_first, or (T, I) unbatched; padded when lengths.
         hx: h0 (L*D, B, R), for LSTM (h0, c0); None for zeros; no batch axis when unbatched.
-        lengths: (B,) valid steps per row, any order, or None.
+        lengths: (B,) valid steps per row, any order, 0 allowed (that row keeps its initial state
+            in every layer and direction and outputs zeros), or None.
         dropout: ``dropout(output, layer)`` applied to the output of each layer but the last.
         step: the cell step; by default the one of ``config.cell``.
         direction: runs one direction of one layer, ``run_direction`` by default.

@@ -50,24 +50,28 @@ class ReferenceRNNBase(nn.Module):
     def _dropout(self, x, layer):
         return nn.functional.dropout(x, self.config.dropout, self.training)
 
-    def forward(self, input, hx=None):
+    def forward(self, input, hx=None, lengths=None):
+        """torch's forward; or, with ``lengths`` (a (B,) integer tensor, zeros allowed), padded input
+        and padded output (zeros past each length), where a row of length 0 keeps its state: what a
+        PackedSequence, which cannot hold such a row, gives for the others."""
         params = dict(self.named_parameters())
-        lengths = None
-        if isinstance(input, PackedSequence):
+        packed = isinstance(input, PackedSequence)
+        if packed:
             input, lengths = pad_packed_sequence(input, batch_first=self.config.batch_first)
         out, h_n = torch_layers.rnn(self.config, params, input, hx, lengths=lengths, dropout=self._dropout,
                                     step=self.step, direction=self.direction)
-        if lengths is not None:
+        if packed:
             out = pack_padded_sequence(out, lengths, batch_first=self.config.batch_first, enforce_sorted=False)
         return out, h_n
 
 
 class RNN(ReferenceRNNBase):
-    """torch.nn.RNN's API; nonlinearity may also be "linear" (the identity, rnn_linear)."""
+    """torch.nn.RNN's API, nonlinearity fourth as in torch; it may also be "linear" (the identity, rnn_linear)."""
 
-    def __init__(self, *args, nonlinearity="tanh", **kwargs):
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False):
         self.cell = _rnn_cell_kind(nonlinearity)
-        super().__init__(*args, **kwargs)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
 
 
 class LSTM(ReferenceRNNBase):

@@ -12,7 +12,7 @@ import numpy as np
 
 from rnnspec.spec import CellConfig, LayerConfig, cell_kind, cell_layout, layer_layout, tolerance
 
-__all__ = ["LayerCase", "CellCase", "ClipCase", "BlockCase", "random_params"]
+__all__ = ["LayerCase", "CellCase", "ClipCase", "BlockCase", "ConstructorCase", "random_params"]
 
 
 def random_params(layout, *, rng: np.random.Generator, scale: float, hidden_size: int, dtype) -> dict[str, np.ndarray]:
@@ -27,7 +27,8 @@ class LayerCase:
     dtype: str  # "float32" or "float64"
     batch: int  # rows B (1 when unbatched)
     seq_len: int  # steps T (the padded length when lengths are given)
-    lengths: tuple[int, ...] | None  # valid steps per row, unsorted, for a PackedSequence; or None
+    lengths: tuple[int, ...] | None  # valid steps per row, unsorted, for a PackedSequence (0 only where the
+    #                                 target claims zero_length: then passed as lengths=); or None
     unbatched: bool  # input (T, I) with no batch axis
     with_state: bool  # an initial state is passed (else omitted: zeros)
     seed: int  # numpy seed of weights, input and state
@@ -200,3 +201,13 @@ class BlockCase:
 
     def replace(self, **changes) -> "BlockCase":
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ConstructorCase:
+    """A constructor as read, to compare with torch's (rnnspec.spec.options.CONSTRUCTORS); no arrays."""
+
+    target: str  # the class or factory, as the user named it
+    like: str  # the torch built-in whose constructor it must have
+    signature: str  # its arguments as read, e.g. "(input_size, hidden_size, num_layers=1, ...)"
+    read_from: str  # where they were read: "its signature" or "its first typing.overload"

@@ -111,12 +111,18 @@ def layer_cases(
     min_batch: int = 1,
     max_batch: int = 4,
     packed: SearchStrategy[bool] | None = None,
+    zero_lengths: SearchStrategy[bool] | None = None,
     unbatched: SearchStrategy[bool] | None = None,
     with_state: SearchStrategy[bool] | None = None,
     dtype: SearchStrategy[str] | None = None,
     scale: SearchStrategy[float] | None = None,
 ) -> LayerCase:
-    """Whole cases: a config, shapes, how the input is passed, and the seed of every array."""
+    """Whole cases: a config, shapes, how the input is passed, and the seed of every array.
+
+    ``zero_lengths`` says whether a packed case has rows of length 0 (at least one): never unless
+    given, and only for a target with the ``zero_length`` capability, since the PackedSequence
+    through which properties pass lengths cannot hold such a row (they pass it as ``lengths=``).
+    """
     _check_bounds(min_seq_len=min_seq_len, max_seq_len=max_seq_len, min_batch=min_batch, max_batch=max_batch)
     config = draw(configs if configs is not None else layer_configs(cells=cells, capabilities=capabilities))
     seq_len = draw(st.integers(min_seq_len, max_seq_len))
@@ -128,9 +134,14 @@ def layer_cases(
     fewest = max(min_batch, 2 if is_packed else 1)  # a packed batch has rows of different lengths
     batch = 1 if is_unbatched else draw(st.integers(fewest, max(max_batch, fewest)))
     lengths = None
-    if is_packed:  # one row spans the padded length; the others are drawn; then all shuffled
-        rest = draw(st.lists(st.integers(1, seq_len), min_size=batch - 1, max_size=batch - 1))
-        lengths = tuple(draw(st.permutations([seq_len, *rest])))
+    if is_packed:  # one row spans the padded length (and one has length 0, if asked); the others are drawn
+        empty = draw(zero_lengths) if zero_lengths is not None else False
+        if empty and "zero_length" not in capabilities:
+            raise ValueError(f"zero_lengths drew True, but capabilities={sorted(capabilities)} lack 'zero_length'")
+        fixed = [seq_len, 0] if empty else [seq_len]
+        rest = draw(st.lists(st.integers(0 if empty else 1, seq_len), min_size=batch - len(fixed),
+                             max_size=batch - len(fixed)))
+        lengths = tuple(draw(st.permutations([*fixed, *rest])))  # then all shuffled
     return LayerCase(
         config=config,
         dtype=draw(dtype if dtype is not None else dtypes(capabilities=capabilities)),

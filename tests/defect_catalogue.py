@@ -111,9 +111,12 @@ CATALOGUE: tuple[Defect, ...] = (
     D("GRULayersOfH0Reversed", "torch.nn.GRU", "initial state: layer order", "stack_is_composition"),
     # dropout, batch rows, precision, state, mutation, size-one dimensions
     D("LSTMDropoutInEval", "torch.nn.LSTM", "dropout in eval", "dropout_inactive_in_eval"),
-    # centring over the batch commutes with a permutation of the rows, so rows_are_independent
-    # (a permutation test) cannot see it; running each row alone does
-    D("GRUCentersInputOverBatch", "torch.nn.GRU", "coupling between batch rows", "packed_is_each_alone"),
+    # centring over the batch, or one quantization scale for it, commutes with a permutation of the
+    # rows, so rows_are_independent (a permutation test) cannot see it; running each row alone does
+    D("GRUCentersInputOverBatch", "torch.nn.GRU", "coupling between batch rows: normalisation",
+      "row_alone_equals_row_in_batch"),
+    D("LSTMQuantizesWithBatchScale", "torch.nn.LSTM", "coupling between batch rows: quantization",
+      "row_alone_equals_row_in_batch"),
     # float32 and float64 runs agree, both being float32: only the float64 reference sees it
     D("LSTMSilentFloat32", "torch.nn.LSTM", "silent precision loss", "matches_reference"),
     D("RNNRemembersLastState", "torch.nn.RNN", "state kept between calls", "stateless_between_calls"),
@@ -125,6 +128,10 @@ CATALOGUE: tuple[Defect, ...] = (
     D("RNNUpperLayersUseFirstLayerRecurrence", "torch.nn.RNN", "stacked-layer wiring", "stack_is_composition"),
     # the order of returned states
     D("LSTMReturnsCBeforeH", "torch.nn.LSTM", "order of returned states", "matches_reference"),
+    # the constructor: keyword calls (rnnspec's) build the right layer; positional and default ones do not
+    D("LSTMBatchFirstFourth", "torch.nn.LSTM", "constructor: positional order", "constructor_matches_like"),
+    D("GRUBatchFirstByDefault", "torch.nn.GRU", "constructor: default", "constructor_matches_like"),
+    D("GRUCellWithoutBiasByDefault", "torch.nn.GRUCell", "constructor: default", "cell_constructor_matches_like"),
     # cells
     D("LSTMCellLeaksCellState", "torch.nn.LSTMCell", "cell: state update", "cell_matches_reference"),
     D("GRUCellIgnoresState", "torch.nn.GRUCell", "cell: initial state", "cell_matches_reference"),

@@ -19,7 +19,7 @@ KINDS = {"gate order", "bias handling", "activation", "GRU reset placement", "GR
          "hidden forget-gate offset", "cell clipping", "projection", "direction", "variable lengths",
          "initial state", "dropout in eval", "coupling between batch rows", "silent precision loss",
          "state kept between calls", "input mutation", "crash on a valid input", "stacked-layer wiring",
-         "order of returned states", "cell", "clipping", "connections"}
+         "order of returned states", "constructor", "cell", "clipping", "connections"}
 
 
 def test_the_catalogue_covers_every_kind_of_mistake():

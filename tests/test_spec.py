@@ -25,7 +25,7 @@ def test_every_property_names_a_known_topic_subject_and_capabilities():
     for p in PROPERTIES:
         assert p.topic in TOPICS, p
         assert p.subject in SUBJECTS, p
-        assert set(p.requires) <= set(capabilities_of(p.subject)), p
+        assert set(p.requires) <= set(capabilities_of(p.subject, opt_in=True)), p
         assert p.cells is None or set(p.cells) <= set(CELLS), p
         assert p.claim and "\n" not in p.claim, p
 
@@ -77,3 +77,20 @@ def test_select_by_topic_and_id():
     assert [p.id for p in select_properties(["stack_is_composition"])] == ["stack_is_composition"]
     with pytest.raises(ValueError, match="names no property id or topic"):
         select_properties(["no_such_thing"])
+
+
+def test_opt_in_capabilities_are_known_but_claimed_only_where_declared():
+    import torch
+
+    from rnnspec.spec import capabilities_of
+    from rnnspec.spec.options import OPT_IN_CAPABILITIES
+    from rnnspec.targets import TorchLikeTarget
+
+    assert OPT_IN_CAPABILITIES == {"zero_length"}
+    assert "zero_length" in capabilities_of("layer", opt_in=True) and "zero_length" not in capabilities_of("layer")
+    assert set(capabilities_of("layer", opt_in=True)) - set(capabilities_of("layer")) == OPT_IN_CAPABILITIES
+    lstm = TorchLikeTarget(torch.nn.LSTM, like="torch.nn.LSTM")  # torch's PackedSequence refuses length 0
+    assert "constructor" in lstm.capabilities and "zero_length" not in lstm.capabilities
+    assert "constructor" in TorchLikeTarget(torch.nn.GRUCell, like="torch.nn.GRUCell").capabilities
+    zero = [p for p in PROPERTIES if "zero_length" in p.requires]
+    assert [p.id for p in zero] == ["zero_length_rows_keep_their_state"] and "packed" in zero[0].requires

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnspec.spec import LAYER_CAPABILITIES
+from rnnspec.spec import LAYER_CAPABILITIES, capabilities_of
 from rnnspec.strategies import cell_cases, layer_cases, layer_configs, scales
 
 
@@ -42,6 +42,31 @@ def test_packed_cases_have_unsorted_lengths_padded_to_the_longest(case):
     assert case.batch >= 2 and len(case.lengths) == case.batch
     assert max(case.lengths) == case.seq_len and min(case.lengths) >= 1
     assert case.input().shape[:2] in ((case.seq_len, case.batch), (case.batch, case.seq_len))
+
+
+ZERO_LENGTH = capabilities_of("layer", opt_in=True)
+
+
+@settings(max_examples=30, derandomize=True, database=None)
+@given(case=layer_cases(cells=["gru"], capabilities=ZERO_LENGTH, packed=st.just(True), zero_lengths=st.just(True)))
+def test_asked_for_rows_of_length_0_a_packed_case_has_one_and_still_spans_its_padding(case):
+    assert 0 in case.lengths and max(case.lengths) == case.seq_len and len(case.lengths) == case.batch
+
+
+@settings(max_examples=30, derandomize=True, database=None)
+@given(case=layer_cases(cells=["gru"], capabilities=ZERO_LENGTH, packed=st.just(True)))
+def test_rows_of_length_0_are_not_drawn_unless_asked_for(case):
+    assert min(case.lengths) >= 1  # every other property passes lengths as a PackedSequence
+
+
+def test_asking_for_rows_of_length_0_without_the_capability_is_an_error_naming_it():
+    @settings(max_examples=1, database=None)
+    @given(data=st.data())
+    def draw_one(data):
+        data.draw(layer_cases(cells=["gru"], capabilities={"packed"}, packed=st.just(True), zero_lengths=st.just(True)))
+
+    with pytest.raises(ValueError, match="zero_lengths drew True, but capabilities=\\['packed'\\] lack 'zero_length'"):
+        draw_one()
 
 
 @settings(max_examples=30, derandomize=True, database=None)

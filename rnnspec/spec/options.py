@@ -1,13 +1,16 @@
-"""Layer and cell options, each a capability a target may or may not have.
+"""Layer and cell options, each a capability a target may or may not have, and the constructors
+of torch's recurrent built-ins, whose arguments are those options.
 
 A target declares the capabilities it supports; strategies draw only those, and a property that
-needs a missing one is skipped with the reason given here.
+needs a missing one is skipped with the reason given here. A target that declares none claims
+every capability of its subject but the opt-in ones (OPT_IN_CAPABILITIES), which torch's
+built-ins lack: those are claimed only where declared.
 """
 
 from __future__ import annotations
 
-__all__ = ["LAYER_CAPABILITIES", "CELL_CAPABILITIES", "CLIP_CAPABILITIES", "SUBJECTS", "capabilities_of",
-           "missing_capability_reason"]
+__all__ = ["LAYER_CAPABILITIES", "CELL_CAPABILITIES", "CLIP_CAPABILITIES", "OPT_IN_CAPABILITIES", "SUBJECTS",
+           "capabilities_of", "missing_capability_reason", "REQUIRED", "CONSTRUCTORS"]
 
 # capability -> what it means, as a user reads it in a skip reason
 LAYER_CAPABILITIES: dict[str, str] = {
@@ -23,11 +26,20 @@ LAYER_CAPABILITIES: dict[str, str] = {
     "float64": "float64 parameters and inputs",
     "grad": "gradients by autograd with respect to input, initial state and parameters",
     "parameters": "named parameters to compare with the canonical layout",
+    "constructor": "a class or factory with the torch twin's constructor (rnnspec.spec.options.CONSTRUCTORS), "
+                   "whose signature can be read",
+    "zero_length": "rows of length 0 in a variable-length batch (they keep their initial state and output zeros), "
+                   "passed as padded input with lengths=, since a PackedSequence cannot hold them",
 }
 
 CELL_CAPABILITIES: dict[str, str] = {
-    key: LAYER_CAPABILITIES[key] for key in ("no_bias", "initial_state", "unbatched", "float64", "grad", "parameters")
+    key: LAYER_CAPABILITIES[key]
+    for key in ("no_bias", "initial_state", "unbatched", "float64", "grad", "parameters", "constructor")
 }
+
+# claimed only where a target declares them, never by default: torch's built-ins lack them
+# (torch's PackedSequence refuses a row of length 0)
+OPT_IN_CAPABILITIES: frozenset[str] = frozenset({"zero_length"})
 
 CLIP_CAPABILITIES: dict[str, str] = {
     "float64": LAYER_CAPABILITIES["float64"],
@@ -52,10 +64,37 @@ SUBJECTS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def capabilities_of(subject: str) -> dict[str, str]:
-    return SUBJECTS[subject][1]
+def capabilities_of(subject: str, *, opt_in: bool = False) -> dict[str, str]:
+    """The capabilities a target of ``subject`` claims when it declares none (capability ->
+    description); with ``opt_in=True`` every capability it may declare, the opt-in ones too."""
+    return {k: v for k, v in SUBJECTS[subject][1].items() if opt_in or k not in OPT_IN_CAPABILITIES}
 
 
 def missing_capability_reason(missing: set[str]) -> str:
     described = {**LAYER_CAPABILITIES, **CLIP_CAPABILITIES}
     return "target lacks " + "; ".join(f"{c}: {described[c]}" for c in sorted(missing))
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()  # the default of an argument every caller passes (input_size, hidden_size)
+
+_LAYER_HEAD = (("input_size", REQUIRED), ("hidden_size", REQUIRED), ("num_layers", 1))
+_LAYER_TAIL = (("bias", True), ("batch_first", False), ("dropout", 0.0), ("bidirectional", False))
+_CELL_HEAD = (("input_size", REQUIRED), ("hidden_size", REQUIRED), ("bias", True))
+
+# like -> torch's constructor: its arguments in the order torch takes them positionally, each with
+# torch's default. A drop-in's constructor must take the same arguments in the same positions with
+# the same defaults; it may take more after them, each with a default. torch's device and dtype (its
+# factory keywords, passed by name) are not part of the claim.
+CONSTRUCTORS: dict[str, tuple[tuple[str, object], ...]] = {
+    "torch.nn.RNN": _LAYER_HEAD + (("nonlinearity", "tanh"),) + _LAYER_TAIL,
+    "torch.nn.LSTM": _LAYER_HEAD + _LAYER_TAIL + (("proj_size", 0),),
+    "torch.nn.GRU": _LAYER_HEAD + _LAYER_TAIL,
+    "torch.nn.RNNCell": _CELL_HEAD + (("nonlinearity", "tanh"),),
+    "torch.nn.LSTMCell": _CELL_HEAD,
+    "torch.nn.GRUCell": _CELL_HEAD,
+}

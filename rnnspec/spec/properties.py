@@ -55,10 +55,10 @@ class PropertySpec:
             raise ValueError(f"topic={self.topic!r} {where} is not a topic; expected one of {list(TOPICS)}")
         if self.subject not in SUBJECTS:
             raise ValueError(f"subject={self.subject!r} {where} is not a subject; expected one of {list(SUBJECTS)}")
-        unknown = set(self.requires) - set(capabilities_of(self.subject))
+        unknown = set(self.requires) - set(capabilities_of(self.subject, opt_in=True))
         if unknown:
             raise ValueError(f"requires={sorted(unknown)} {where}: not capabilities of a {self.subject} target; "
-                             f"expected some of {sorted(capabilities_of(self.subject))}")
+                             f"expected some of {sorted(capabilities_of(self.subject, opt_in=True))}")
         if self.cells is not None and not set(self.cells) <= set(CELLS):
             raise ValueError(f"cells={self.cells!r} {where}: not all cell kinds; expected some of {list(CELLS)}")
         if self.cells_skip_reason is not None and self.cells is None:
@@ -82,6 +82,9 @@ def _p(id, topic, subject, claim, requires=(), cells=None, cells_skip_reason=Non
 
 
 _GRU = ("gru", "gru_reset_before")
+# rnnspec.spec.options.CONSTRUCTORS states torch's arguments, positions and defaults
+_CONSTRUCTOR_CLAIM = ("the constructor takes torch's arguments in torch's positional order with torch's defaults; "
+                      "any others come after them, with defaults")
 # a relu unit can be dead (zero whatever its input), so an output that does not move shows nothing
 _STRICTLY_MONOTONE = ("rnn_tanh", "rnn_linear", "lstm", "gru", "gru_reset_before")
 
@@ -102,6 +105,8 @@ PROPERTIES: tuple[PropertySpec, ...] = (
        "batch_first=True on (B, T, I) equals batch_first=False on the transposed input", requires=["batch_first"]),
     _p("rows_are_independent", "semantics", "layer",
        "permuting the batch rows permutes the outputs and final states the same way"),
+    _p("row_alone_equals_row_in_batch", "semantics", "layer",
+       "each row of a batch, run alone as a batch of one from its own initial state, gives what it gives in the batch"),
     _p("stateless_between_calls", "semantics", "layer",
        "calling twice with the same arguments gives the same result: no state is kept between calls"),
     _p("inputs_not_mutated", "semantics", "layer",
@@ -109,6 +114,9 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     _p("packed_is_each_alone", "semantics", "layer",
        "a PackedSequence with unsorted lengths gives, per row, what that sequence gives run alone",
        requires=["packed"]),
+    _p("zero_length_rows_keep_their_state", "semantics", "layer",
+       "in a batch with lengths, a row of length 0 keeps its initial state (zeros when omitted) and outputs zeros, "
+       "and the other rows equal the reference", requires=["packed", "zero_length"]),
     _p("dropout_inactive_in_eval", "semantics", "layer",
        "in eval mode a layer with dropout > 0 equals the same layer with dropout 0",
        requires=["dropout", "multilayer"]),
@@ -124,6 +132,7 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     _p("parameter_layout", "semantics", "layer",
        "parameter names and shapes are torch's canonical layout, and their count follows the formula",
        requires=["parameters"]),
+    _p("constructor_matches_like", "semantics", "layer", _CONSTRUCTOR_CLAIM, requires=["constructor"]),
     _p("gru_forms_agree_when_reset_open", "gru", "layer",
        "with the reset gate saturated at 1, the gru and gru_reset_before forms give the same output",
        cells=_GRU),
@@ -146,6 +155,7 @@ PROPERTIES: tuple[PropertySpec, ...] = (
        "unbatched input (I,) gives the batch-of-one result without its batch axis", requires=["unbatched"]),
     _p("cell_parameter_layout", "semantics", "cell",
        "parameter names and shapes are torch's canonical cell layout", requires=["parameters"]),
+    _p("cell_constructor_matches_like", "semantics", "cell", _CONSTRUCTOR_CLAIM, requires=["constructor"]),
     # lecture 7 section 1: vanishing gradients
     _p("gradient_bounded_by_sigma_max_power", "vanishing_gradient", "layer",
        "||dh_T/dh_0||_2 <= sigma_max(W_hh)^T for any weights and inputs (Pascanu et al. 2013; |tanh'|, |relu'| <= 1)",

@@ -121,7 +121,7 @@ def load_target(spec: str, *, like: str | None = None, cells: tuple[str, ...] | 
             f"(one of {', '.join(LIKES + tuple(FUNCTION_LIKES))})"
         )
     if not callable(obj):
-        raise TargetError(f"target {spec!r} is a {type(obj).__name__}, not a class, factory or function")
+        raise TargetError(f"target {spec!r} is an object of type {type(obj).__name__}, not a class, factory or function")
     try:
         if like in FUNCTION_LIKES:
             given = [option for option, value in (("--variant", cells), *drop_in_options) if value is not None]

@@ -211,6 +211,15 @@ class GRUCentersInputOverBatch(GRU):
         return super().pre(x - x.mean(0, keepdim=True) if x.shape[0] > 1 else x, h, w)
 
 
+class LSTMQuantizesWithBatchScale(LSTM):
+    """Rounds each step's input to 8 bits with one scale for the whole batch (dynamic per-tensor
+    quantization): a row's result depends on the largest input among the other rows."""
+
+    def pre(self, x, h, w):
+        scale = x.abs().max().clamp(min=1e-12) / 127
+        return super().pre(torch.round(x / scale) * scale, h, w)
+
+
 class LSTMSilentFloat32(LSTM):
     """Computes the gate pre-activations in float32 whatever the dtype it is given."""
 
@@ -286,6 +295,28 @@ class LSTMCellLeaksCellState(LSTMCell):
 class GRUCellIgnoresState(GRUCell):
     def forward(self, input, hx=None):
         return super().forward(input, None)
+
+
+# --- the constructor ----------------------------------------------------------------------------
+class LSTMBatchFirstFourth(LSTM):
+    """batch_first before bias: torch's LSTM(4, 8, 1, False) has no biases, this one is time-major."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, batch_first=False, bias=True, dropout=0.0,
+                 bidirectional=False, proj_size=0):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size)
+
+
+class GRUBatchFirstByDefault(GRU):
+    """batch_first=True by default: GRU(4, 8) reads (B, T, I) where torch's reads (T, B, I)."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, dropout=0.0,
+                 bidirectional=False):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+
+
+class GRUCellWithoutBiasByDefault(GRUCell):
+    def __init__(self, input_size, hidden_size, bias=False):
+        super().__init__(input_size, hidden_size, bias)
 
 
 # --- clipping -----------------------------------------------------------------------------------

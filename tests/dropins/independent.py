@@ -142,6 +142,11 @@ class GRU(RNNBase):
 class RNN(RNNBase):
     mode = "RNN"
 
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False):  # torch.nn.RNN takes nonlinearity fourth
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         nonlinearity=nonlinearity)
+
 
 class CellBase(nn.Module):
     """torch.nn.LSTMCell / GRUCell / RNNCell: one step of the layer above."""

@@ -173,7 +173,8 @@ def test_zero_length_rows_keep_their_state(target, data):
         assert_close(out_tm[:, b], torch.zeros_like(out_tm[:, b]), tol=tol, what=f"output of row {b} (length 0)",
                      case=case)
         for name, g, e in zip(("h_n", "c_n"), run.states, states(initial)):
-            assert_close(g[:, b], e[:, b], tol=tol, what=f"{name} of row {b} (length 0) vs its initial state", case=case)
+            assert_close(g[:, b], e[:, b], tol=tol, what=f"{name} of row {b} (length 0) vs its initial state",
+                         case=case)
     assert_runs_close(run, reference_layer(case), tol=reference_tolerance(tol), case=case,
                       label="with rows of length 0, vs the reference: ")
 
@@ -207,8 +208,9 @@ def test_parameter_layout(target, data):
 def _check_constructor(target, data) -> None:
     factory = getattr(target, "factory", None)
     if factory is None:
-        raise TargetError(f"{target.name} claims 'constructor' but has no class or factory to read (.factory): only a "
-                          f"class given with --like (rnnspec.targets.TorchLikeTarget) has; declare it without 'constructor'")
+        raise TargetError(f"{target.name} claims 'constructor' but has no class or factory to read (.factory): "
+                          f"only a class given with --like (rnnspec.targets.TorchLikeTarget) has; declare it "
+                          f"without 'constructor'")
     try:
         parameters, read_from = read_constructor(factory, target.like)
         unreadable, signature = None, describe(parameters)

@@ -210,4 +210,4 @@ class ConstructorCase:
     target: str  # the class or factory, as the user named it
     like: str  # the torch built-in whose constructor it must have
     signature: str  # its arguments as read, e.g. "(input_size, hidden_size, num_layers=1, ...)"
-    read_from: str  # where they were read: "its signature" or "its first typing.overload"
+    read_from: str  # where they were read: its signature, its first typing.overload, or torch's own (inherited)

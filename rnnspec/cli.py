@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="lengths as row lengths (absolute, default) or as length / padded length (relative)")
     verify.add_argument("--lacks", type=arguments.names, default=(),
                         help="options the target does not support, comma-separated (e.g. packed,proj): never drawn")
+    verify.add_argument("--claims", type=arguments.names, default=(),
+                        help="opt-in options the target supports, comma-separated (zero_length: rows of length 0 "
+                             "passed as padded input with lengths=)")
     verify.add_argument("--strict", action="store_true",
                         help="do not leave out options whose probe raises: the properties that draw them fail")
     verify.add_argument("--rtol", type=arguments.non_negative, help="approximate targets: comparisons against the "
@@ -191,7 +194,7 @@ def _verify(args) -> int:
         loaded = load_target(args.target, like=args.like, cells=args.variant, rename=tuple(args.rename),
                              lengths_argument=args.lengths_arg, lengths_kind=args.lengths_kind)
         with activated(settings):  # the probes' calls are timed too
-            prepared = prepare(loaded, lacks=args.lacks, strict=args.strict)
+            prepared = prepare(loaded, lacks=args.lacks, claims=args.claims, strict=args.strict)
         target = prepared.target
         check_dtype(target, settings.dtype)
     except (TargetError, ValueError, OSError) as e:

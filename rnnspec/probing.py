@@ -53,7 +53,7 @@ def _layer_case(target: Target, option: str | None) -> tuple[LayerCase, bool]:
         "initial_state": dict(with_state=True),
         "unbatched": dict(unbatched=True, batch=1),
         "packed": dict(lengths=(1, 1)),
-        "float64": dict(dtype="float64"),
+        "float64": dict(dtype="float64", with_state=True),  # breaking only without a state is a defect, not this
     }
     if option not in changes and option not in (None, "grad", "parameters"):
         return case, False
@@ -128,41 +128,51 @@ def probe(target: Target) -> ProbeResult:
 
 
 class Narrowed(Target):
-    """A target with some capabilities taken away (declared lacking, or probed out); it builds as
-    the target it narrows and reads as it for anything else (``factory``, ``like``...)."""
+    """A target with some capabilities taken away (declared lacking, or probed out) or opt-in ones
+    added (declared with ``--claims``); it builds as the target it adjusts and reads as it for
+    anything else (``factory``, ``like``...)."""
 
-    def __init__(self, inner: Target, *, lacks: frozenset[str], declared: frozenset[str], notes: str):
+    def __init__(self, inner: Target, *, lacks: frozenset[str], declared: frozenset[str], claims: frozenset[str],
+                 notes: str):
         d = inner.declaration
-        super().__init__(replace(d, capabilities=d.capabilities - lacks, notes="; ".join(filter(None, (d.notes, notes)))))
-        self.inner, self.lacks, self.declared_lacks = inner, lacks, declared
+        super().__init__(replace(d, capabilities=(d.capabilities | claims) - lacks,
+                                 notes="; ".join(filter(None, (d.notes, notes)))))
+        self.inner, self.lacks, self.declared_lacks, self.claims = inner, lacks, declared, claims
 
     def build(self, config, params, *, dtype, training: bool = False):
         return self.inner.build(config, params, dtype=dtype, training=training)
 
     def cli_args(self) -> str:
         args = self.inner.cli_args()
-        return args + (" --lacks " + ",".join(sorted(self.declared_lacks)) if self.declared_lacks else "")
+        args += " --lacks " + ",".join(sorted(self.declared_lacks)) if self.declared_lacks else ""
+        return args + (" --claims " + ",".join(sorted(self.claims)) if self.claims else "")
 
     def __getattr__(self, name):  # factory, like's extras: the inner target's
-        if name.startswith("_") or name in ("inner", "lacks", "declared_lacks"):
+        if name.startswith("_") or name in ("inner", "lacks", "declared_lacks", "claims"):
             raise AttributeError(name)
         return getattr(self.inner, name)
 
 
-def narrowed(target: Target, *, lacks=(), probed: dict[str, str] | None = None) -> Target:
+def narrowed(target: Target, *, lacks=(), probed: dict[str, str] | None = None, claims=()) -> Target:
     """``target`` without the capabilities ``lacks`` (the user's declaration; each must be one of its
-    subject's capabilities) and those ``probed`` out. The target itself when nothing is taken away."""
+    subject's capabilities) and those ``probed`` out, with the opt-in capabilities ``claims``
+    (``zero_length``, ...) added. The target itself when nothing changes."""
     known = capabilities_of(target.subject)
     unknown = sorted(set(lacks) - set(known))
     if unknown:
         raise ValueError(f"--lacks {','.join(unknown)}: not options of a {target.subject} target; "
                          f"expected some of {sorted(known)}")
+    opt_in = sorted(set(capabilities_of(target.subject, opt_in=True)) - set(known))
+    if set(claims) - set(opt_in):
+        raise ValueError(f"--claims {','.join(sorted(set(claims) - set(opt_in)))}: not opt-in options of a "
+                         f"{target.subject} target; expected some of {opt_in} (the others are claimed by default)")
     declared = frozenset(lacks) & target.capabilities
     gone = declared | frozenset(probed or ())
-    if not gone:
+    added = frozenset(claims) - target.capabilities
+    if not gone and not added:
         return target
     notes = f"probed out: {', '.join(sorted(probed))}" if probed else ""
-    return Narrowed(target, lacks=gone, declared=declared, notes=notes)
+    return Narrowed(target, lacks=gone, declared=declared, claims=added, notes=notes)
 
 
 @dataclass(frozen=True)
@@ -172,14 +182,14 @@ class Prepared:
     lacks: tuple[str, ...]  # capabilities the user declared lacking
 
 
-def prepare(target: Target, *, lacks=(), strict: bool = False) -> Prepared:
+def prepare(target: Target, *, lacks=(), claims=(), strict: bool = False) -> Prepared:
     """The target as the user asked for it: without ``lacks``; probed when it is a torch drop-in
     that claims every option by default (its options left out where they raise, unless ``strict``:
     then a refused option fails the properties that draw it). TargetError when even the plainest
     case cannot run: the target cannot be used as declared."""
     from rnnspec.targets import TorchLikeTarget
 
-    declared = narrowed(target, lacks=lacks)
+    declared = narrowed(target, lacks=lacks, claims=claims)
     if not isinstance(target, TorchLikeTarget):
         return Prepared(declared, {}, tuple(sorted(lacks)))
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -187,5 +197,5 @@ def prepare(target: Target, *, lacks=(), strict: bool = False) -> Prepared:
         result = probe(declared)
     if result.unusable:
         raise TargetError(f"{target.name} cannot be used as {target.like}: {result.unusable}")
-    final = declared if strict else narrowed(target, lacks=lacks, probed=result.unsupported)
+    final = declared if strict else narrowed(target, lacks=lacks, probed=result.unsupported, claims=claims)
     return Prepared(final, result.unsupported, tuple(sorted(lacks)))

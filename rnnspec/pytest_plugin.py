@@ -48,6 +48,8 @@ def pytest_addoption(parser):
                     help="lengths as row lengths (absolute) or as length / padded length (relative)")
     group.addoption("--rnnspec-lacks", type=arguments.names, default=(),
                     help="options the targets do not support, comma-separated (e.g. packed,proj): never drawn")
+    group.addoption("--rnnspec-claims", type=arguments.names, default=(),
+                    help="opt-in options the targets support, comma-separated (zero_length)")
     group.addoption("--rnnspec-strict", action="store_true",
                     help="do not leave out options whose probe raises: the properties that draw them fail")
     group.addoption("--rnnspec-rtol", type=arguments.non_negative, default=None,
@@ -107,6 +109,7 @@ def _targets(config) -> list:
                                    lengths_argument=config.getoption("--rnnspec-lengths-arg"),
                                    lengths_kind=config.getoption("--rnnspec-lengths-kind"))
                     targets = [prepare(load_target(n, **options), lacks=config.getoption("--rnnspec-lacks"),
+                                       claims=config.getoption("--rnnspec-claims"),
                                        strict=config.getoption("--rnnspec-strict")).target for n in names]
                 for target in targets:
                     check_dtype(target, _settings(config).dtype)

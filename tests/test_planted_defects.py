@@ -36,7 +36,7 @@ def test_planted_defect_is_caught_by_its_catcher(defect, tmp_path):
     assert cli.main(shlex.split(failure.replay)[1:] + ["--json", str(report)]) == 1, (
         f"replaying {failure.replay!r} did not fail again")
     replayed = json.loads(report.read_text())["properties"]
-    assert [(p["id"], p["status"], p["failure"]["origin"]) for p in replayed] == [
+    assert [(p["id"], p["status"], p["failures"][0]["origin"]) for p in replayed] == [
         (defect.catcher, "failed", defect.origin)], f"replaying {failure.replay!r} gave {replayed}"
 
 

@@ -76,7 +76,7 @@ class Declaration:
             raise ValueError(f"cells={self.cells!r} {where}: a {self.subject} target computes no cells; give cells=()")
 
     def _check_capabilities(self) -> None:
-        known = capabilities_of(self.subject)
+        known = capabilities_of(self.subject, opt_in=True)  # opt-in ones may be declared too
         unknown = self.capabilities - set(known)
         if unknown:
             expected = f"expected some of {sorted(known)}" if known else f"a {self.subject} target has none"

@@ -93,7 +93,7 @@ class TracedTarget(Target):
     def __init__(self, *, name: str, like: str):
         self.torch_target = _torch_target(like)
         super().__init__(Declaration(name=name, subject=self.torch_target.subject, cells=self.torch_target.cells,
-                                     capabilities=self.torch_target.capabilities - {"packed"}, like=like))
+                                     capabilities=self.torch_target.capabilities - {"packed", "constructor"}, like=like))
 
     def build(self, config, params, *, dtype, training=False):
         module = self.torch_target.build(config, params, dtype=dtype, training=training)
@@ -125,7 +125,7 @@ class CompiledTarget(Target):
     def __init__(self, *, name: str, like: str, backend: str = "inductor", allow_rnn: bool = False):
         self.torch_target = _torch_target(like)
         super().__init__(Declaration(name=name, subject=self.torch_target.subject, cells=self.torch_target.cells,
-                                     capabilities=self.torch_target.capabilities, like=like))
+                                     capabilities=self.torch_target.capabilities - {"constructor"}, like=like))
         self.backend, self.allow_rnn = backend, allow_rnn
 
     def build(self, config, params, *, dtype, training=False):

@@ -225,7 +225,7 @@ def _verify(args) -> int:
         with open(args.html, "w", encoding="utf-8") as f:
             f.write(html_report(report))
     code = exit_code(verdicts)
-    if any(v.failure is not None and v.failure.origin == "hang" for v in verdicts):  # xfailed ones too
+    if prepared.hung or any(v.failure is not None and v.failure.origin == "hang" for v in verdicts):  # xfailed too
         # a hung call's thread may be inside torch (a backward pass, say), where interpreter shutdown
         # would abort the process: leave now, with the verdict's exit code
         sys.stdout.flush()

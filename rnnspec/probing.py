@@ -24,7 +24,7 @@ from rnnspec.running import build, call_cell, call_layer, loss
 from rnnspec.spec import CellConfig, LayerConfig, capabilities_of, cell_kind
 from rnnspec.states import tensors
 from rnnspec.targets import Declaration, Target, TargetError
-from rnnspec.timeouts import TargetHung
+from rnnspec.timeouts import TargetHung, backward
 
 __all__ = ["ProbeResult", "probe", "narrowed", "Narrowed", "Prepared", "prepare"]
 
@@ -33,6 +33,7 @@ __all__ = ["ProbeResult", "probe", "narrowed", "Narrowed", "Prepared", "prepare"
 class ProbeResult:
     unusable: str | None = None  # why the plainest case cannot run (None: it runs)
     unsupported: dict[str, str] = field(default_factory=dict)  # capability -> the error its probe raised
+    hung: bool = False  # a probe's call did not return (its thread may still be inside the target)
 
 
 def _layer_case(target: Target, option: str | None) -> tuple[LayerCase, bool]:
@@ -84,7 +85,7 @@ def _try(target: Target, option: str | None) -> None:
     if option == "parameters":
         dict(module.named_parameters())
     if grad:
-        loss(case, run).backward()
+        backward(loss(case, run))  # timed, like every call into the target
 
 
 def _raised_by_target(e: BaseException) -> bool:
@@ -108,7 +109,7 @@ def probe(target: Target) -> ProbeResult:
     try:
         _try(target, None)
     except TargetHung as e:
-        return ProbeResult(unusable=f"the plainest case hangs: {e}")
+        return ProbeResult(unusable=f"the plainest case hangs: {e}", hung=True)
     except Exception as e:
         if isinstance(e, PropertyFailure):  # it runs, and returns something wrong: the properties say what
             pass
@@ -119,8 +120,8 @@ def probe(target: Target) -> ProbeResult:
     for option in sorted(set(target.capabilities) & set(capabilities_of(target.subject))):
         try:
             _try(target, option)
-        except TargetHung as e:
-            unsupported[option] = f"hangs: {e}"
+        except TargetHung:  # a hang is a defect, not a missing option: the properties report it; stop here
+            return ProbeResult(unsupported=unsupported, hung=True)
         except Exception as e:
             if _raised_by_target(e):
                 unsupported[option] = _why(e)
@@ -180,6 +181,7 @@ class Prepared:
     target: Target  # what the properties run on (narrowed by --lacks and by probing)
     unsupported: dict[str, str]  # capabilities probed out, with the error each probe raised
     lacks: tuple[str, ...]  # capabilities the user declared lacking
+    hung: bool = False  # a probe hung: a thread may still be inside the target
 
 
 def prepare(target: Target, *, lacks=(), claims=(), strict: bool = False) -> Prepared:
@@ -198,4 +200,4 @@ def prepare(target: Target, *, lacks=(), claims=(), strict: bool = False) -> Pre
     if result.unusable:
         raise TargetError(f"{target.name} cannot be used as {target.like}: {result.unusable}")
     final = declared if strict else narrowed(target, lacks=lacks, probed=result.unsupported, claims=claims)
-    return Prepared(final, result.unsupported, tuple(sorted(lacks)))
+    return Prepared(final, result.unsupported, tuple(sorted(lacks)), result.hung)

@@ -45,10 +45,16 @@ def _import_file(path: Path):
     if not path.is_file():
         raise TargetError(f"no such file: {path}")
     for module in list(sys.modules.values()):
-        file = getattr(module, "__file__", None)
+        try:
+            file = getattr(module, "__file__", None)
+        except Exception:  # a lazy module that cannot say (see rnnspec.environment)
+            continue
         if file and Path(file).resolve() == path.resolve():
             return module
-    name = f"rnnspec_target_{abs(hash(str(path.resolve())))}"
+    # the name Python gives it when its folder is first on the path (as below), so that its siblings'
+    # `import stem` finds this very module; another module of that name already loaded keeps it
+    name = path.stem if path.stem.isidentifier() and path.stem not in sys.modules else \
+        f"rnnspec_target_{abs(hash(str(path.resolve())))}"
     folder = str(path.resolve().parent)
     if folder not in sys.path:
         sys.path.insert(0, folder)

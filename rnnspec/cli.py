@@ -13,7 +13,7 @@ import sys
 
 from rnnspec import arguments
 
-__all__ = ["main"]
+__all__ = ["main", "parse_verify", "load_verify_target"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -173,33 +173,47 @@ def _spec(args) -> int:
     return 0
 
 
-def _verify(args) -> int:
+def load_verify_target(args):
+    """The target, run settings and probe results that ``rnnspec verify``'s parsed ``args`` ask for
+    (the matrix builds its flagged rows the same way). TargetError, ValueError or OSError on a
+    user mistake, before any property runs."""
     from rnnspec.probing import prepare
-    from rnnspec.report import header, html_report, json_report, verdict_line, write_json
     from rnnspec.settings import RunSettings, activated
     from rnnspec.spec import Tolerance
-    from rnnspec.targets import TargetError, load_target
-    from rnnspec.verdicts import exit_code, overall_status, summary
-    from rnnspec.verifier import check_dtype, read_xfails, select_properties, settings_for, unmatched_xfails, verify
+    from rnnspec.targets import load_target
+    from rnnspec.verifier import check_dtype, select_properties, settings_for
 
     if os.getcwd() not in sys.path:  # as `python -m rnnspec` would: the user's folder imports
         sys.path.insert(0, os.getcwd())
+    tolerance = None if args.rtol is None and args.atol is None else Tolerance(rtol=args.rtol or 0.0,
+                                                                               atol=args.atol or 0.0)
+    settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples, dtype=args.dtype,
+                           timeout=args.timeout, tolerance=tolerance)
+    select_properties(args.select)
+    loaded = load_target(args.target, like=args.like, cells=args.variant, rename=tuple(args.rename),
+                         lengths_argument=args.lengths_arg, lengths_kind=args.lengths_kind)
+    with activated(settings):  # the probes' calls are timed too
+        prepared = prepare(loaded, lacks=args.lacks, claims=args.claims, strict=args.strict)
+    check_dtype(prepared.target, settings.dtype)
+    return prepared.target, settings_for(prepared.target, settings), prepared
+
+
+def parse_verify(argv: list[str]):
+    """``rnnspec verify``'s options parsed from ``argv`` (what follows ``rnnspec verify``)."""
+    return _parser().parse_args(["verify", *argv])
+
+
+def _verify(args) -> int:
+    from rnnspec.report import header, html_report, json_report, verdict_line, write_json
+    from rnnspec.targets import TargetError
+    from rnnspec.verdicts import exit_code, overall_status, summary
+    from rnnspec.verifier import read_xfails, unmatched_xfails, verify
+
     try:
-        tolerance = None if args.rtol is None and args.atol is None else Tolerance(rtol=args.rtol or 0.0,
-                                                                                   atol=args.atol or 0.0)
-        settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples, dtype=args.dtype,
-                               timeout=args.timeout, tolerance=tolerance)
-        select_properties(args.select)
+        target, settings, prepared = load_verify_target(args)
         xfails = read_xfails(args.xfails) if args.xfails else {}
-        loaded = load_target(args.target, like=args.like, cells=args.variant, rename=tuple(args.rename),
-                             lengths_argument=args.lengths_arg, lengths_kind=args.lengths_kind)
-        with activated(settings):  # the probes' calls are timed too
-            prepared = prepare(loaded, lacks=args.lacks, claims=args.claims, strict=args.strict)
-        target = prepared.target
-        check_dtype(target, settings.dtype)
     except (TargetError, ValueError, OSError) as e:
         return _usage_error("verify", str(e))
-    settings = settings_for(target, settings)
     for line in header(target, settings, prepared):
         print(line, flush=True)
     live = sys.stdout.isatty()  # on a terminal, say which property is running until its verdict replaces it

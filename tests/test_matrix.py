@@ -52,7 +52,7 @@ def test_a_missing_framework_is_listed_not_fatal(monkeypatch):
     def missing(module):
         raise ModuleNotFoundError("No module named 'tensorflow'")
 
-    monkeypatch.setattr(adapters, "targets_of", missing)
+    monkeypatch.setattr(adapters, "targets_of", missing)  # as a framework that is not installed
     monkeypatch.setattr(worker, "FRAMEWORKS", {"nonexistent": matrix.Framework("x", "keras")})
     messages = list(worker.rows("nonexistent", RunSettings(profile="quick")))
     assert len(messages) == 1 and "ModuleNotFoundError" in messages[0]["not_installed"], messages
@@ -116,7 +116,7 @@ def test_a_framework_that_writes_much_to_stderr_does_not_block(monkeypatch):
     # PYTHONVERBOSE makes the worker log every import to stderr: far more than a pipe's buffer
     from rnnspec.matrix import runner
 
-    loud = matrix.Framework("torch", env={"PYTHONVERBOSE": "1"})
+    loud = matrix.Framework("torch", env={"PYTHONVERBOSE": "1"}, commands=frameworks.FRAMEWORKS["torch"].commands)
     monkeypatch.setattr(runner, "FRAMEWORKS", {**frameworks.FRAMEWORKS, "torch": loud})
     result = matrix.run_matrix(RunSettings(profile="quick", max_examples=1), frameworks=["torch"])
     assert len(result["rows"]) == 16 and not result["not_installed"]  # six layers/cells x 2 dtypes, 2 clips x 2

@@ -14,23 +14,30 @@ _TORCH_BUILTINS = ("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RN
 @dataclass(frozen=True)
 class Framework:
     package: str  # the distribution whose version the matrix reports
-    adapter: str | None = None  # a module of rnnspec.targets.adapters whose TARGETS are run; None: torch's built-ins
+    adapter: str | None = None  # a module of rnnspec.targets.adapters whose TARGETS are run
     prefix: str = ""  # only the adapter's targets whose name starts with this
     exclude: str | None = None  # ... and does not start with this
     env: dict[str, str] = field(default_factory=dict)  # set in the framework's process
+    commands: tuple[str, ...] = ()  # targets with flags, as typed after `rnnspec verify` (real code, no glue)
+    requires: str | None = None  # a module that must import for the framework to count as installed
 
-    def target_specs(self) -> list[str]:
-        """What ``load_target`` takes for each target (imports the adapter: call it in the framework's process)."""
-        if self.adapter is None:
-            return list(_TORCH_BUILTINS)
-        from rnnspec.targets.adapters import targets_of
+    def target_commands(self) -> list[str]:
+        """What follows ``rnnspec verify`` for each target (imports the framework: call it in its process)."""
+        import importlib
 
-        return [f"rnnspec.targets.adapters.{self.adapter}:{name}" for name in targets_of(self.adapter)
-                if name.startswith(self.prefix) and not (self.exclude and name.startswith(self.exclude))]
+        if self.requires:
+            importlib.import_module(self.requires)
+        found = []
+        if self.adapter is not None:
+            from rnnspec.targets.adapters import targets_of
+
+            found = [f"rnnspec.targets.adapters.{self.adapter}:{name}" for name in targets_of(self.adapter)
+                     if name.startswith(self.prefix) and not (self.exclude and name.startswith(self.exclude))]
+        return found + list(self.commands)
 
 
 FRAMEWORKS: dict[str, Framework] = {
-    "torch": Framework("torch"),
+    "torch": Framework("torch", commands=_TORCH_BUILTINS),
     "torchscript": Framework("torch", "torch_compile", prefix="Traced"),
     # CompiledUnrolled*: Dynamo's allow_rnn costs ~3 s of compilation per shape, so not in the matrix
     "torch.compile": Framework("torch", "torch_compile", prefix="Compiled", exclude="CompiledUnrolled"),

@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import importlib.metadata
 import json
+import shlex
 import sys
 
 from rnnspec.matrix.frameworks import FRAMEWORKS
@@ -29,14 +30,16 @@ def _dtypes(target) -> list[str | None]:
 
 
 def rows(name: str, settings):
-    """Yields ``{"row": ...}`` per target and dtype, or one ``{"not_installed": reason}``."""
-    from rnnspec.targets import load_target
+    """Yields ``{"row": ...}`` per target and dtype, or one ``{"not_installed": reason}``. Each target
+    is loaded from its command line exactly as ``rnnspec verify`` loads it (flags, probing); the
+    matrix's own seed, profile and example count apply."""
+    from rnnspec.cli import load_verify_target, parse_verify
     from rnnspec.verdicts import overall_status, summary
     from rnnspec.verifier import verify
 
     framework = FRAMEWORKS[name]
     try:
-        specs = framework.target_specs()
+        commands = framework.target_commands()
     except Exception as e:  # not installed, or broken: a line saying so, not a crash
         yield {"not_installed": f"{type(e).__name__}: {e}"}
         return
@@ -44,12 +47,15 @@ def rows(name: str, settings):
         version = importlib.metadata.version(framework.package)
     except importlib.metadata.PackageNotFoundError:
         version = None
-    for spec in specs:
-        target = load_target(spec)
+    for command in commands:
+        target, target_settings, prepared = load_verify_target(parse_verify(shlex.split(command)))
         for dtype in _dtypes(target):
-            verdicts = verify(target, settings=dataclasses.replace(settings, dtype=dtype))
+            run = dataclasses.replace(target_settings, seed=settings.seed, profile=settings.profile,
+                                      max_examples=settings.max_examples, dtype=dtype)
+            verdicts = verify(target, settings=run)
             yield {"row": {"framework": name, "framework_version": version, "target": target.name,
-                           "dtype": dtype or "all", "cells": list(target.cells), "notes": target.notes,
+                           "command": f"rnnspec verify {command}", "dtype": dtype or "all",
+                           "cells": list(target.cells), "notes": target.notes, "probed_out": prepared.unsupported,
                            "status": overall_status(verdicts).value, "summary": summary(verdicts),
                            "properties": {v.id: v.to_dict() for v in verdicts}}}
 

@@ -14,42 +14,37 @@ __all__ = ["rename", "seed", "positive_int", "positive_seconds", "non_negative",
 ArgumentError = argparse.ArgumentTypeError
 
 
+def _parsed(text: str, kind, what: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise ArgumentError(f"{text!r} is not {what}") from None
+
+
 def seed(text: str) -> int:
     """A seed: an integer from 0 to 2**32 - 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise ArgumentError(f"{text!r} is not an integer") from None
+    value = _parsed(text, int, "an integer")
     if not 0 <= value < 2**32:
         raise ArgumentError(f"{value} is not in [0, 2**32 - 1]")
     return value
 
 
 def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ArgumentError(f"{text!r} is not an integer") from None
+    value = _parsed(text, int, "an integer")
     if value < 1:
         raise ArgumentError(f"{value} must be at least 1")
     return value
 
 
 def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ArgumentError(f"{text!r} is not a number of seconds") from None
+    value = _parsed(text, float, "a number of seconds")
     if not (value > 0 and math.isfinite(value)):
         raise ArgumentError(f"{value:g} must be a positive number of seconds")
     return value
 
 
 def non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ArgumentError(f"{text!r} is not a number") from None
+    value = _parsed(text, float, "a number")
     if not (value >= 0 and math.isfinite(value)):
         raise ArgumentError(f"{value:g} must be a finite number of at least 0")
     return value

@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="the forward takes a padded batch and lengths under this keyword instead of a PackedSequence")
     verify.add_argument("--lengths-kind", choices=["absolute", "relative"], default="absolute",
                         help="lengths as row lengths (absolute, default) or as length / padded length (relative)")
+    verify.add_argument("--from-float", action="store_true",
+                        help="build torch's layer with the weights, then convert it with the target's from_float "
+                             "(torch.ao's convention, e.g. torch.ao.nn.quantized.dynamic.LSTM)")
     verify.add_argument("--lacks", type=arguments.names, default=(),
                         help="options the target does not support, comma-separated (e.g. packed,proj): never drawn")
     verify.add_argument("--claims", type=arguments.names, default=(),
@@ -191,7 +194,7 @@ def load_verify_target(args):
                            timeout=args.timeout, tolerance=tolerance)
     select_properties(args.select)
     loaded = load_target(args.target, like=args.like, cells=args.variant, rename=tuple(args.rename),
-                         lengths_argument=args.lengths_arg, lengths_kind=args.lengths_kind)
+                         lengths_argument=args.lengths_arg, lengths_kind=args.lengths_kind, from_float=args.from_float)
     with activated(settings):  # the probes' calls are timed too
         prepared = prepare(loaded, lacks=args.lacks, claims=args.claims, strict=args.strict)
     check_dtype(prepared.target, settings.dtype)

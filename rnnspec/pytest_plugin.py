@@ -46,6 +46,8 @@ def pytest_addoption(parser):
                     help="the forward takes a padded batch and lengths under this keyword instead of a PackedSequence")
     group.addoption("--rnnspec-lengths-kind", choices=["absolute", "relative"], default="absolute",
                     help="lengths as row lengths (absolute) or as length / padded length (relative)")
+    group.addoption("--rnnspec-from-float", action="store_true",
+                    help="build torch's layer with the weights, then convert it with the target's from_float")
     group.addoption("--rnnspec-lacks", type=arguments.names, default=(),
                     help="options the targets do not support, comma-separated (e.g. packed,proj): never drawn")
     group.addoption("--rnnspec-claims", type=arguments.names, default=(),
@@ -107,7 +109,8 @@ def _targets(config) -> list:
                 with activated(_settings(config)):
                     options = dict(like=like, cells=cells, rename=tuple(config.getoption("--rnnspec-rename")),
                                    lengths_argument=config.getoption("--rnnspec-lengths-arg"),
-                                   lengths_kind=config.getoption("--rnnspec-lengths-kind"))
+                                   lengths_kind=config.getoption("--rnnspec-lengths-kind"),
+                                   from_float=config.getoption("--rnnspec-from-float"))
                     targets = [prepare(load_target(n, **options), lacks=config.getoption("--rnnspec-lacks"),
                                        claims=config.getoption("--rnnspec-claims"),
                                        strict=config.getoption("--rnnspec-strict")).target for n in names]

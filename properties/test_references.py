@@ -1,8 +1,9 @@
 """The references checked against each other and against themselves, before anything is checked
 against them: numpy == torch for every cell kind and option, autograd's gradients of the torch
 reference pass gradcheck, the hand-written numpy backward equals autograd and central
-differences, the parameter counts follow the spec's formula, and the numpy and torch references
-of the connections (section 5) agree.
+differences, the parameter counts follow the spec's formula, the numpy and torch references
+of the connections (section 5) agree, and each gate sits where the registry's gate order says
+(rnnspec.spec.CELLS), read from what the gate does when saturated.
 """
 
 import math
@@ -13,14 +14,16 @@ import torch
 from hypothesis import strategies as st
 
 from rnnspec.binding import check
-from rnnspec.checks import assert_close, assert_grads_close
+from rnnspec.checks import assert_close, assert_grads_close, assert_identical
 from rnnspec.failures import fail
-from rnnspec.oracle import reference_grads
+from rnnspec.oracle import reference_grads, reference_layer
+from rnnspec.running import LayerRun, run_layer
 from rnnspec.states import as_hx, states, tensors
 from properties.blocks import mlp, tensor
 from reference_impls import np_connections, np_layers, torch_connections, torch_layers
 from rnnspec.spec import CELLS, LAYER_CAPABILITIES, cell_kind, layer_layout, parameter_count
-from rnnspec.spec.tolerances import FINITE_DIFFERENCES
+from rnnspec.spec.tolerances import FINITE_DIFFERENCES, rounding
+from rnnspec.targets import TorchLikeTarget
 from rnnspec.strategies import block_cases, cell_cases, layer_cases, layer_configs
 
 ALL_CELLS = tuple(CELLS)
@@ -132,6 +135,78 @@ def test_connections_numpy_equals_torch(data):
     }
     for name, (expected, got) in pairs.items():
         assert_close(got, expected, tol=case.tolerance(), what=f"{name}: torch vs numpy", case=case)
+
+
+SATURATED = 1000.0  # sigmoid(+-1000 + ...) is exactly 1 or 0 and tanh(1000 + ...) exactly 1, in float32 and float64
+GATED_CELLS = ("lstm", "gru", "gru_reset_before")  # the cell kinds whose weights stack more than one gate's block
+
+
+def _saturated(case, gates: dict[str, int]) -> dict:
+    """The case's parameters with each named gate's rows of every bias_ih moved by sign * SATURATED,
+    the rows found where the registry's gate order (CELLS[cell].gates) puts that gate."""
+    order, H = cell_kind(case.config.cell).gates, case.config.hidden_size
+    params = case.params()
+    for name, value in params.items():
+        if name.startswith("bias_ih"):
+            for gate, sign in gates.items():
+                k = order.index(gate)
+                value[k * H : (k + 1) * H] += sign * SATURATED
+    return params
+
+
+def _runs(case, params, hx):
+    """(who, LayerRun) from state ``hx``: the numpy reference, the torch reference, and torch's
+    built-in where the cell kind has one."""
+    yield "numpy reference", reference_layer(case, params, hx=hx)
+    lengths = None if case.lengths is None else torch.tensor(case.lengths)
+    out, h = torch_layers.rnn(case.config, tensors(params), tensors(case.input()), tensors(hx), lengths=lengths)
+    yield "torch reference", LayerRun(out, states(h))
+    builtin = cell_kind(case.config.cell).torch_layer
+    if builtin is not None:
+        target = TorchLikeTarget(pkgutil.resolve_name(builtin), like=builtin, cells=(case.config.cell,))
+        yield builtin, run_layer(target, case, params, hx=tensors(hx))
+
+
+def _lstm_gates_do_what_they_are_named_for(case):
+    h0, c0 = case.state()
+    for who, run in _runs(case, _saturated(case, {"f": +1, "i": -1}), (h0, c0)):
+        assert_identical(run.states[1], c0, what=f"{who}: c_n with f open and i shut vs c_0", case=case)
+    for who, run in _runs(case, _saturated(case, {"f": -1, "i": +1, "g": +1}), (h0, c0)):
+        assert_identical(run.states[1], np.ones_like(c0), what=f"{who}: c_n with f shut, i open and g at 1 vs 1",
+                         case=case)
+    for who, run in _runs(case, _saturated(case, {"o": -1}), (h0, c0)):
+        assert_identical(run.output, np.zeros(tuple(run.output.shape)), what=f"{who}: output with o shut vs 0",
+                         case=case)
+        assert_identical(run.states[0], np.zeros_like(h0), what=f"{who}: h_n with o shut vs 0", case=case)
+
+
+def _gru_gates_do_what_they_are_named_for(case):
+    h0 = case.state()
+    # h' = (1 - z)*n + z*h is h exactly at z = 1, but torch's n + z*(h - n) may round: a few ulps a step
+    tol = rounding(case.dtype, ulps=4 * case.seq_len)
+    for who, run in _runs(case, _saturated(case, {"z": +1}), h0):
+        assert_close(run.states[0], h0, tol=tol, what=f"{who}: h_n with z at 1 vs h_0", case=case)
+    # r and z shut: h' = n, and n does not read h (gru: r*(W_hn h + b_hn) = 0; gru_reset_before: W_hn (r*h) = 0)
+    shut, moved = _saturated(case, {"r": -1, "z": -1}), 2 * h0 + 1
+    for (who, run), (_, other) in zip(_runs(case, shut, h0), _runs(case, shut, moved)):
+        for what, got, expected in (("output", run.output, other.output), ("h_n", run.states[0], other.states[0])):
+            assert_identical(got, expected, what=f"{who}: {what} with r and z shut, from h_0 vs from 2*h_0 + 1",
+                             case=case)
+    for who, run in _runs(case, _saturated(case, {"n": +1, "z": -1}), h0):
+        assert_identical(run.states[0], np.ones_like(h0), what=f"{who}: h_n with n at 1 and z shut vs 1", case=case)
+
+
+@check("registry_gate_order_names_each_gate")
+def test_registry_gate_order_names_each_gate(data):
+    """each gate at its place in the registry's gate order (CELLS[cell].gates) has that gate's effect when saturated (lstm: f open and i shut keep c, f shut and i, g open give c = 1, o shut gives h = 0; gru: z at 1 keeps h, r and z shut cut h off, n at 1 with z shut gives h = 1) in the numpy and torch references and torch's built-ins"""
+    for cell in GATED_CELLS:  # every kind in every example: a misplaced name fails the first example
+        configs = layer_configs(cells=[cell], capabilities=LAYER_CAPABILITIES, bias=st.just(True))
+        case = data.draw(layer_cases(cells=[cell], capabilities=LAYER_CAPABILITIES, configs=configs,
+                                     with_state=st.just(True)), label=f"{cell} case")
+        if cell == "lstm":
+            _lstm_gates_do_what_they_are_named_for(case)
+        else:
+            _gru_gates_do_what_they_are_named_for(case)
 
 
 def _no_dropout_cases(**options):

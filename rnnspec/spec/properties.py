@@ -237,6 +237,10 @@ PROPERTIES: tuple[PropertySpec, ...] = (
        "the closed-form parameter count equals the layout's and torch's built-ins' count"),
     _p("gru_has_three_quarters_of_lstm_parameters", "gru", "reference",
        "at any sizes GRU has exactly 3/4 and a vanilla RNN 1/4 of an LSTM's parameters (lecture 7 section 4.2)"),
+    _p("registry_gate_order_names_each_gate", "references", "reference",
+       "each gate at its place in the registry's gate order (CELLS[cell].gates) has that gate's effect when saturated "
+       "(lstm: f open and i shut keep c, f shut and i, g open give c = 1, o shut gives h = 0; gru: z at 1 keeps h, "
+       "r and z shut cut h off, n at 1 with z shut gives h = 1) in the numpy and torch references and torch's built-ins"),
     _p("numpy_backward_matches_autograd", "references", "reference",
        "the hand-written numpy backward through time equals autograd through the torch reference, in float64, "
        "for every cell kind and option"),

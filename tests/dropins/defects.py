@@ -228,6 +228,16 @@ class LSTMSilentFloat32(LSTM):
         return gi.float().to(gi.dtype), gh.float().to(gh.dtype)
 
 
+class LSTMBfloat16Float32(LSTM):
+    """Rounds its weights to bfloat16 (8 significant bits) whenever it runs in float32, as a mixed-precision
+    kernel might; float64 stays exact. About 1e-3 relative error: a near miss, caught only because
+    the float32 tolerances are as tight as the registry says (rtol 1e-4)."""
+
+    def weights(self, layer, d):
+        return tuple(w.to(torch.bfloat16).to(w.dtype) if w is not None and w.dtype == torch.float32 else w
+                     for w in super().weights(layer, d))
+
+
 class RNNRemembersLastState(RNN):
     """Starts from the previous call's final state when no state is given (and the shapes fit)."""
 
@@ -281,6 +291,22 @@ class LSTMReturnsCBeforeH(LSTM):
     def forward(self, input, hx=None):
         out, (h, c) = super().forward(input, hx)
         return out, (c, h) if h.shape == c.shape else (h, c)
+
+
+class LSTMCellStateOneStepLate(LSTM):
+    """Returns as c_n each row's cell state from before its last step; the output and h_n are right.
+    Only a comparison of c_n itself sees it (or the gradients, for a target that has them)."""
+
+    def run(self, x, state, w, lengths, reverse):
+        T = x.shape[0]
+        outs, late = [None] * T, state[1]
+        for t in (range(T - 1, -1, -1) if reverse else range(T)):
+            new = self.step(x[t], state, w)
+            keep = (lengths > t).unsqueeze(-1)
+            late = torch.where(keep, state[1], late)
+            state = tuple(torch.where(keep, n, s) for n, s in zip(new, state))
+            outs[t] = torch.where(keep, state[0], torch.zeros_like(state[0]))
+        return torch.stack(outs), (state[0], late)
 
 
 # --- cells --------------------------------------------------------------------------------------

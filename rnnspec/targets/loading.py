@@ -97,7 +97,7 @@ def _like_of(obj) -> str | None:
 
 def load_target(spec: str, *, like: str | None = None, cells: tuple[str, ...] | None = None,
                 rename: tuple[tuple[str, str], ...] = (), lengths_argument: str | None = None,
-                lengths_kind: str = "absolute") -> Target:
+                lengths_kind: str = "absolute", from_float: bool = False) -> Target:
     """A Target for ``spec`` (what follows ``rnnspec verify``): a Target instance as is, else a
     torch-like drop-in or a function target.
 
@@ -105,13 +105,15 @@ def load_target(spec: str, *, like: str | None = None, cells: tuple[str, ...] | 
     (``--variant``) defaults to the cells of ``like``. For a drop-in layer or cell, ``rename``
     (``--rename PATTERN=REPLACEMENT``, repeatable) maps the module's parameter names to torch's, and
     ``lengths_argument``/``lengths_kind`` (``--lengths-arg NAME``, ``--lengths-kind relative``) name
-    the forward's lengths argument (see TorchLikeTarget). A Target instance declares its own, and a
-    function has no parameters or lengths, so giving any of these for one is a TargetError, not an
-    option silently ignored; so is a bad rule or kind.
+    the forward's lengths argument, and ``from_float`` (``--from-float``) builds it by converting
+    torch's twin with the case's weights, ``Class.from_float(twin)`` (see TorchLikeTarget). A Target
+    instance declares its own, and a function has no parameters or lengths, so giving any of these
+    for one is a TargetError, not an option silently ignored; so is a bad rule or kind.
     """
     obj = resolve(spec)
     drop_in_options = (("--rename", rename or None), ("--lengths-arg", lengths_argument),
-                       ("--lengths-kind", None if lengths_kind == "absolute" else lengths_kind))
+                       ("--lengths-kind", None if lengths_kind == "absolute" else lengths_kind),
+                       ("--from-float", from_float or None))
     if isinstance(obj, Target):
         given = [option for option, value in (("--like", like), ("--variant", cells), *drop_in_options)
                  if value is not None]
@@ -136,7 +138,7 @@ def load_target(spec: str, *, like: str | None = None, cells: tuple[str, ...] | 
                                   f"parameters to rename and computes no cells; drop {' and '.join(given)}")
             return FunctionTarget(obj, like=like, name=spec)
         return TorchLikeTarget(obj, like=like, name=spec, cells=cells, rename=rename,
-                               lengths_argument=lengths_argument, lengths_kind=lengths_kind)
+                               lengths_argument=lengths_argument, lengths_kind=lengths_kind, from_float=from_float)
     except ValueError as e:
         raise TargetError(str(e)) from e
 

@@ -8,6 +8,11 @@ TargetError that says which. Two differences are bridged without an adapter:
 - lengths: a forward that takes padded input and lengths (``lengths_argument``, ``--lengths-arg``;
   ``rnnspec.targets.lengths``) is called with them where torch's layer takes a PackedSequence.
 Either way ``build`` returns a ``WrappedModule``: torch's names over the module's own tensors.
+
+A module that holds no torch-named tensors at all (torch.ao's quantized modules keep packed int8
+weights) is built the way torch.ao converts: ``from_float`` (``--from-float``) builds the torch twin
+with the case's weights and options, then ``factory.from_float(twin)``; such a target cannot claim
+``parameters`` (nothing to name) or ``constructor`` (its own constructor is not how it is made).
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ from .likes import LIKES, like_subject_and_cells
 from .renaming import NameMap, check_rename, map_names, rename_options
 
 __all__ = ["TorchLikeTarget", "WrappedModule", "LIKES", "like_subject_and_cells"]
+
+# what a module made by from_float cannot claim: it holds no torch-named tensors, and its own
+# constructor is not how it is made
+_NOT_CLAIMED_FROM_FLOAT = frozenset({"parameters", "constructor"})
 
 
 def default_name(obj) -> str:
@@ -96,19 +105,38 @@ class TorchLikeTarget(Target):
             lengths instead of a PackedSequence (a layer only), e.g. ``"lengths"``.
         lengths_kind: what that argument holds: ``"absolute"`` (torch.long lengths) or
             ``"relative"`` (float32 lengths / padded length); see rnnspec.targets.lengths.
-    Checked when made: a bad regular expression, an unknown lengths kind, or a lengths argument the
-    class's forward does not take is a ValueError (TargetError for the forward) that names it.
+        from_float: build the torch twin (``like``) with the case's weights and options, in eval
+            mode, and convert it with ``factory.from_float(twin)``, torch.ao's convention for
+            quantized modules (``twin.qconfig`` is ``torch.ao.quantization.default_dynamic_qconfig``);
+            the result is put in the mode the property asks for. Such a target does not claim
+            ``parameters`` or ``constructor``, and takes no ``rename``.
+    Checked when made: a bad regular expression, an unknown lengths kind, a lengths argument the
+    class's forward does not take, a ``from_float`` the factory does not have, or ``rename`` with
+    ``from_float`` is a ValueError (TargetError for the forward) that names it.
     """
 
     def __init__(self, factory: Callable, *, like: str, name: str | None = None,
                  cells: tuple[str, ...] | None = None, capabilities=None, rename: Iterable[tuple[str, str]] = (),
-                 lengths_argument: str | None = None, lengths_kind: str = "absolute"):
+                 lengths_argument: str | None = None, lengths_kind: str = "absolute", from_float: bool = False):
         subject, like_cells = like_subject_and_cells(like)
+        if capabilities is None:
+            capabilities = set(capabilities_of(subject)) - (_NOT_CLAIMED_FROM_FLOAT if from_float else set())
+        elif from_float and set(capabilities) & _NOT_CLAIMED_FROM_FLOAT:
+            claimed = sorted(set(capabilities) & _NOT_CLAIMED_FROM_FLOAT)
+            raise ValueError(f"capabilities={claimed} with from_float=True: a module converted with from_float has "
+                             f"no torch-named parameters, and is not made by its constructor")
         super().__init__(Declaration(
             name=name or default_name(factory), subject=subject, cells=like_cells if cells is None else cells,
-            capabilities=capabilities_of(subject) if capabilities is None else capabilities, like=like))
+            capabilities=capabilities, like=like))
         self.factory = factory
+        self.from_float = bool(from_float)
+        if self.from_float and not callable(getattr(factory, "from_float", None)):
+            raise ValueError(f"from_float=True (--from-float): {self.name} has no from_float classmethod to convert "
+                             f"a {like} with")
         self.rename = check_rename(rename)
+        if self.from_float and self.rename:
+            raise ValueError(f"rename={self.rename!r} with from_float=True (--from-float): the weights go into "
+                             f"{like}, whose names are torch's; drop --rename")
         self.lengths = self._lengths(lengths_argument, lengths_kind)
         self.found_under: str | None = None  # set by build when torch's names are found under a submodule
         forward = getattr(factory, "forward", None) if isinstance(factory, type) else None
@@ -142,7 +170,7 @@ class TorchLikeTarget(Target):
 
     def cli_args(self) -> str:
         """The name, then ``--like`` unless the name is the twin's, ``--variant`` when the cells are
-        not the twin's, and ``--rename``, ``--lengths-arg``, ``--lengths-kind`` as given."""
+        not the twin's, and ``--rename``, ``--lengths-arg``, ``--lengths-kind``, ``--from-float`` as given."""
         args = shlex.quote(self.name)
         if self.name != self.like:
             args += f" --like {self.like}"
@@ -153,9 +181,12 @@ class TorchLikeTarget(Target):
             args += f" --lengths-arg {shlex.quote(self.lengths.name)}"
             if self.lengths.kind != "absolute":
                 args += f" --lengths-kind {self.lengths.kind}"
+        if self.from_float:
+            args += " --from-float"
         return args
 
-    def _construct(self, config):
+    def _kwargs(self, config) -> dict:
+        """The constructor's keyword arguments for ``config``, as torch's twin takes them."""
         extra = dict(cell_kind(config.cell).torch_kwargs)
         if isinstance(config, LayerConfig):
             kwargs = dict(num_layers=config.num_layers, bias=config.bias, batch_first=config.batch_first,
@@ -166,15 +197,44 @@ class TorchLikeTarget(Target):
             kwargs = dict(bias=config.bias)
         else:
             raise TypeError(f"config={config!r} is neither a LayerConfig nor a CellConfig")
+        return {**kwargs, **extra}
+
+    def _converted(self, config, params: Mapping[str, torch.Tensor], dtype: torch.dtype):
+        """torch's twin with ``params``, converted by ``factory.from_float`` (see the class docstring)."""
+        from torch.ao.quantization import default_dynamic_qconfig
+
+        from .loading import resolve
+
+        twin = resolve(self.like)(config.input_size, config.hidden_size, **self._kwargs(config)).to(dtype)
+        with torch.no_grad():
+            for name, value in params.items():
+                getattr(twin, name).copy_(value)
+        twin.eval()
+        if getattr(twin, "qconfig", None) is None:
+            twin.qconfig = default_dynamic_qconfig
         try:
-            return self.factory(config.input_size, config.hidden_size, **kwargs, **extra)
+            return self.factory.from_float(twin)
+        except Exception as e:
+            raise TargetError(f"{self.name}.from_float({self.like}({config.input_size}, {config.hidden_size}, "
+                              f"**{self._kwargs(config)})) raised {type(e).__name__}: {e}") from e
+
+    def _construct(self, config):
+        kwargs = self._kwargs(config)
+        try:
+            return self.factory(config.input_size, config.hidden_size, **kwargs)
         except Exception as e:
             raise TargetError(
-                f"{self.name}({config.input_size}, {config.hidden_size}, **{ {**kwargs, **extra} }) raised "
-                f"{type(e).__name__}: {e}"
+                f"{self.name}({config.input_size}, {config.hidden_size}, **{kwargs}) raised {type(e).__name__}: {e}"
             ) from e
 
     def build(self, config, params: Mapping[str, torch.Tensor], *, dtype: torch.dtype, training: bool = False):
+        if self.from_float:
+            module = self._converted(config, params, dtype)
+            module.train(training)
+            if self.lengths is None:
+                return module
+            return WrappedModule(module, NameMap({}), lengths=self.lengths,
+                                 batch_first=getattr(config, "batch_first", False))
         module = self._construct(config)
         if hasattr(module, "to"):
             module = module.to(dtype)

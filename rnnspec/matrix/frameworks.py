@@ -11,6 +11,14 @@ _TORCH_BUILTINS = ("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RN
                    "torch.nn.GRUCell", "torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_value_")
 
 
+_QUANTIZABLE_RENAMES = " ".join(
+    f"--rename '^layers\\.(\\d+)\\.layer_{way}\\.cell\\.{gates}\\.(weight|bias)$=\\2_{kind}_l\\1{suffix}'"
+    for way, suffix in (("fw", ""), ("bw", "_reverse")) for gates, kind in (("igates", "ih"), ("hgates", "hh")))
+_TORCH_AO = (f"torch.ao.nn.quantizable.LSTM --like torch.nn.LSTM {_QUANTIZABLE_RENAMES} --lacks dropout",
+             "torch.ao.nn.quantized.dynamic.LSTM --like torch.nn.LSTM --from-float --lacks grad --atol 0.05",
+             "torch.ao.nn.quantized.dynamic.GRU --like torch.nn.GRU --from-float --lacks grad --atol 0.05")
+
+
 @dataclass(frozen=True)
 class Framework:
     package: str  # the distribution whose version the matrix reports
@@ -48,6 +56,11 @@ FRAMEWORKS: dict[str, Framework] = {
     "flax.nnx": Framework("flax", "flax_nnx"),
     "equinox": Framework("equinox", "equinox"),
     "onnxruntime": Framework("onnxruntime", "onnxruntime"),
+    "torchrl": Framework("torchrl", "torchrl", commands=("torchrl.modules.LSTM --like torch.nn.LSTM",
+                                                        "torchrl.modules.GRU --like torch.nn.GRU")),
+    # torch.ao: the quantizable LSTM under its own parameter names, and int8 dynamic quantization
+    # (approximate: reference comparisons within 0.05; structure keeps the registry's thresholds)
+    "torch.ao": Framework("torch", requires="torch.ao.nn.quantizable", commands=_TORCH_AO),
 }
 
 

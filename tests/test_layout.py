@@ -16,11 +16,18 @@ import rnnspec
 ROOT = Path(__file__).resolve().parent.parent
 
 
+OURS = [ROOT / folder for folder in ("rnnspec", "reference_impls", "properties", "tests", "benchmarks", "examples")]
+
+
 def _modules_by_file() -> dict[Path, list[str]]:
+    """The project's own files (not a virtual environment that may sit in the checkout) and their module names."""
     files = defaultdict(list)
     for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if file and Path(file).resolve().is_relative_to(ROOT):
+        try:
+            file = getattr(module, "__file__", None)
+        except Exception:  # a lazy module that cannot say
+            continue
+        if file and any(Path(file).resolve().is_relative_to(folder) for folder in OURS):
             files[Path(file).resolve()].append(name)
     return files
 

@@ -87,12 +87,26 @@ def test_a_missing_capability_is_a_skip_with_its_reason(tmp_path):
         (["--version"], None),
     ],
 )
-def test_unloadable_targets_and_misuse_exit_2_in_one_line_before_any_work(args, message, tmp_path):
+def test_unloadable_targets_and_misuse_exit_2_in_one_line_before_any_work(args, message, tmp_path, monkeypatch, capsys):
+    # in-process (rnnspec.cli.main, as the console script calls it): one subprocess each would cost ~2 s
+    from rnnspec import cli
+
     (tmp_path / "a_file.txt").write_text("not a folder")
-    result = rnnspec(*args, cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", str(tmp_path / "hypothesis"))
+    try:
+        code = cli.main(args)
+    except SystemExit as e:  # argparse's own exits (usage errors, --version)
+        code = e.code
+    out, err = capsys.readouterr()
     if message is None:  # --version
-        assert result.returncode == 0 and result.stdout.startswith("rnnspec "), result.stdout + result.stderr
+        assert code == 0 and out.startswith("rnnspec "), out + err
         return
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert "Traceback" not in result.stderr and "PASSED" not in result.stdout and "FAILED" not in result.stdout
+    assert code == 2, out + err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err and "PASSED" not in out and "FAILED" not in out
+
+
+def test_the_console_script_exits_2_in_one_line(tmp_path):
+    result = rnnspec("verify", "torch.nn.GRU", "--seed", "-1", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.strip() == "rnnspec verify: argument --seed: -1 is not in [0, 2**32 - 1]"

@@ -18,7 +18,7 @@ IDS = [d.name for d in CATALOGUE]
 
 
 @pytest.mark.parametrize("defect", CATALOGUE, ids=IDS)
-def test_planted_defect_is_caught_by_its_catcher(defect, tmp_path):
+def test_planted_defect_is_caught_by_its_catcher(defect):
     verdicts = verify(defect.target(), settings=defect.settings(), select=[defect.catcher])
     assert [v.id for v in verdicts] == [defect.catcher], f"{defect.catcher} does not apply to {defect.spec}"
     (verdict,) = verdicts
@@ -32,6 +32,15 @@ def test_planted_defect_is_caught_by_its_catcher(defect, tmp_path):
     assert failure.case, f"the failure names no case:\n{verdict.message}"
     assert failure.replay, f"the failure has no replay command:\n{verdict.message}"
 
+
+# every fifth entry's replay in the fast tier (a replay probes and verifies again), all of them in the slow one
+REPLAYED = [pytest.param(d, marks=() if k % 5 == 0 else pytest.mark.slow, id=d.name) for k, d in enumerate(CATALOGUE)]
+
+
+@pytest.mark.parametrize("defect", REPLAYED)
+def test_the_replay_of_the_catch_fails_again(defect, tmp_path):
+    (verdict,) = verify(defect.target(), settings=defect.settings(), select=[defect.catcher])
+    failure = verdict.failure
     report = tmp_path / "replay.json"
     assert cli.main(shlex.split(failure.replay)[1:] + ["--json", str(report)]) == 1, (
         f"replaying {failure.replay!r} did not fail again")

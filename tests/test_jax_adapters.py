@@ -34,8 +34,8 @@ def test_faithful_layers_pass(name):
     assert {k: s for k, (s, _) in got.items()} == dict.fromkeys(LAYER_CHECKS, "passed"), got
 
 
-@pytest.mark.parametrize("name", ["equinox:GRUCell"] + [pytest.param(n, marks=pytest.mark.slow) for n in (
-    "flax_linen:LSTMCell", "flax_nnx:SimpleCell", "equinox:LSTMCell")])  # one in the fast tier, the rest slow
+@pytest.mark.slow  # JAX compiles per shape: the adapters' sweeps are the slow tier's
+@pytest.mark.parametrize("name", ["equinox:GRUCell", "flax_linen:LSTMCell", "flax_nnx:SimpleCell", "equinox:LSTMCell"])
 def test_faithful_cells_pass(name):
     from rnnspec.targets import load_target
 
@@ -43,6 +43,7 @@ def test_faithful_cells_pass(name):
     assert {k: s for k, (s, _) in got.items()} == dict.fromkeys(CELL_CHECKS, "passed"), got
 
 
+@pytest.mark.slow  # JAX compiles per shape
 def test_a_wrong_weight_mapping_is_caught(monkeypatch):
     from rnnspec.targets.adapters import flax_linen
 

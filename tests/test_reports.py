@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 
+import pytest
 import torch
 
 from rnnspec.report import html_report, json_report
@@ -132,6 +133,7 @@ def test_the_pytest_plugin_runs_a_users_target_with_xfails(tmp_path):
     assert "1 xfailed" in result.stdout, result.stdout[-2000:]
 
 
+@pytest.mark.slow  # two xdist workers start
 def test_the_pytest_plugin_writes_reports_under_xdist(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "properties", "-p", "no:cacheprovider", "-q", "-n", "2",

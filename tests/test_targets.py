@@ -144,7 +144,8 @@ def test_variant_of_a_function_is_refused():
 
 # --- built objects provide what the protocol promises -------------------------------------------
 
-@pytest.mark.parametrize("module", ADAPTER_MODULES)
+@pytest.mark.parametrize("module", [pytest.param(m, marks=pytest.mark.slow) if m in ("flax_nnx", "flax_linen", "equinox")
+                                    else m for m in ADAPTER_MODULES])  # JAX's: slow tier
 def test_built_objects_have_named_parameters_where_claimed(module):
     """Where a target claims ``parameters``, ``named_parameters()`` yields torch's names and shapes
     holding the given weights (the leaves gradients are read from)."""

@@ -6,6 +6,13 @@ a cell to mapped weights).
 Both APIs name an RNN's parameters ``{"cell": ...}`` and a Bidirectional's
 ``{"forward_rnn": {"cell": ...}, "backward_rnn": {"cell": ...}}``, and both keep the LSTM carry
 as (c, h).
+
+The user-facing paths the two adapters cover (and do not) are listed in flax_linen.py and
+flax_nnx.py: per layer ``RNN`` (a scan of the cell; ``seq_lengths`` for a PackedSequence) or
+``Bidirectional`` of two, the cells alone, LSTMCell and OptimizedLSTMCell as separate targets.
+The stack is this module's wiring (``layer_forward`` applies the layers in turn, as a Flax user
+would write it; Flax has no stacked RNN type), so the stacked properties check that wiring
+around Flax's layers, not a Flax API.
 """
 
 from __future__ import annotations

@@ -10,6 +10,12 @@ linear map. Compilations are kept per configuration and shape.
 
 float64 needs JAX's x64 mode, which this module turns on; every array made here has an explicit
 dtype, so other JAX code in the process keeps its float32 arrays where it asks for them.
+
+What this bridge does to the paths the adapters cover: the framework's forward always runs
+under ``jax.jit`` (compiled once per shape), never eagerly, and its gradients are ``jax.vjp`` of
+that function with respect to the canonical parameters; so a target checks the framework's
+computation as compiled by XLA on CPU, which is how JAX code is run. Not covered here: eager
+(un-jitted) calls, ``jax.grad`` of a loss written by a user (the same vjp), other devices.
 """
 
 from __future__ import annotations

@@ -10,6 +10,16 @@ bias=False is built with ``use_bias=False``. Equinox cells take one example (no 
 state (h, c) for the LSTM; the adapter maps them over the batch with ``jax.vmap``, as an Equinox
 user does. Equinox has no layer type (a user writes ``jax.lax.scan`` over the cell), so only the
 cell properties apply.
+
+Paths covered (Equinox 0.13.8, read in equinox/nn/_rnn.py): ``jax.vmap(cell)(x, state)`` of
+``eqx.nn.LSTMCell`` (one ``weight_ih @ x + weight_hh @ h (+ bias)``, split i, f, g, o) and
+``eqx.nn.GRUCell`` (``weight_ih @ x (+ bias)`` and ``weight_hh @ h`` split r, z, n, with ``bias_n``
+inside the reset product: torch's form, tests/findings/check_gru_forms.py), with and without bias,
+float32 and float64 (JAX x64), under ``jax.jit``, with gradients by ``jax.vjp``. The cells have no
+other branches. Not covered: a user's own ``jax.lax.scan`` over the cell (user code; rnnspec steps
+the cell over a sequence in ``cell_unrolled_is_layer``), ``eqx.filter_jit`` / ``eqx.filter_vmap``
+(the same computation through Equinox's filtered transforms), and the ``dtype`` argument's mixed
+precision (parameters and inputs here always share one dtype).
 """
 
 from __future__ import annotations

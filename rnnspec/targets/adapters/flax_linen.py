@@ -10,10 +10,29 @@ k of torch's matrix, in torch's order; linen's Dense computes ``x @ kernel + bia
         hr, hz: kernel W_hh[r|z]^T (no bias);  hn: kernel W_hh[n]^T, bias b_hh[n]
     SimpleCell (activation_fn tanh or relu): i.kernel = W_ih^T, i.bias = b_ih + b_hh; h.kernel = W_hh^T
 bias=False is loaded as zero biases (linen cells always have them). The LSTM carry is (c, h).
-A layer is what a Flax user writes: per layer ``nn.RNN(cell, return_carry=True)`` (two of them in
-``nn.Bidirectional`` when bidirectional), layers applied in turn, a PackedSequence given as
-``seq_lengths``, outputs past each length zeroed as torch pads them. Not claimed: proj_size (no
-linen cell has it) and dropout between layers (not part of nn.RNN), so those properties are
+
+Paths covered (Flax 0.12.8, read in flax/linen/recurrent.py), each target as a Flax user writes it:
+  - ``LSTM``, ``OptimizedLSTM``, ``GRU``, ``SimpleRNN``, ``SimpleRNNReLU``: per layer
+    ``nn.RNN(cell, return_carry=True)(x, initial_carry=..., seq_lengths=...)``, a lifted ``nn.scan``
+    (``transforms.scan``, unroll=1) of the cell over time, batch-major. A PackedSequence is given
+    as ``seq_lengths``: the scan still runs every step (the cell computes on the padding) and the
+    final carry is picked at step ``seq_lengths - 1`` (``_select_last_carry``); outputs past a
+    row's length are what the cell computed there, which the adapter zeroes as torch pads them.
+    Bidirectional: ``nn.Bidirectional(nn.RNN(cell), nn.RNN(cell), return_carry=True)``, whose
+    backward RNN runs with ``reverse=True, keep_order=True`` (``flip_sequences`` reverses each
+    row within its length) and whose outputs are concatenated. A stack is the layers applied in
+    turn (linen has no stacked RNN type, so that wiring is the adapter's, not Flax's).
+  - ``LSTMCell``, ``OptimizedLSTMCell``, ``GRUCell``, ``SimpleCell``: one step,
+    ``cell.apply(params, carry, x)``, what a user's own python loop or ``jax.lax.scan`` over the
+    cell calls (``cell_unrolled_is_layer`` steps it over a sequence). LSTMCell (a Dense per gate)
+    and OptimizedLSTMCell (the four gates' Dense fused into one) are separate paths and targets.
+  - float32 and float64 (x64 mode, ``dtype=param_dtype``), gradients by ``jax.vjp`` of the above.
+Not covered: ``time_major=True``, ``unroll > 1``, ``reverse=True`` outside Bidirectional,
+``return_carry=False``, ``nn.Bidirectional`` merge functions other than concatenation,
+``MGUCell``, ``ConvLSTMCell``, and rows of length 0 (not claimed: ``seq_lengths = 0`` selects the
+carry at index -1, the one after every padded step, not the initial carry; see
+tests/findings/confirm_flax_rnn_zero_length_row_is_last_padded_carry.py). Not claimed: proj_size
+(no linen cell has it) and dropout between layers (not part of nn.RNN), so those properties are
 skipped. Unbatched input is given a batch axis by the adapter.
 """
 

@@ -15,7 +15,23 @@ k of torch's matrix in torch's order; nnx's Linear computes ``x @ kernel + bias`
         dense_h.kernel = W_hh^T
 bias=False is loaded as zero biases. The LSTM carry is (c, h). Modules are built once per config
 and called through ``nnx.split`` / ``nnx.merge`` with the mapped parameters, as nnx's functional
-API prescribes. Layers, PackedSequence and what is not claimed: as the linen adapter.
+API prescribes.
+
+Paths covered (Flax 0.12.8, read in flax/nnx/nn/recurrent.py), the same as the linen adapter's
+with nnx's modules: per layer ``nnx.RNN(cell, return_carry=True)(x, initial_carry=...,
+seq_lengths=...)``, an ``nnx.compat.scan`` of the cell (unroll=1) that runs every step and picks
+the final carry at ``seq_lengths - 1`` (``_select_last_carry``); ``nnx.Bidirectional(nnx.RNN,
+nnx.RNN, return_carry=True)`` (backward ``reverse=True, keep_order=True``, outputs concatenated);
+a stack is the layers applied in turn (the adapter's wiring); the cells alone,
+``cell(carry, x)``; LSTMCell (``ii``..``ho`` Linears) and OptimizedLSTMCell (``dense_i`` /
+``dense_h`` fused) as separate targets; float32 and float64; gradients by ``jax.vjp``. The
+modules are called functionally (split / merge), which is what ``nnx.jit`` and ``nnx.grad`` do
+under the hood, not as a stateful module in eager mode: parameters are inputs of the compiled
+function. Not covered: as the linen adapter (time_major, unroll > 1, reverse alone,
+return_carry=False, other merges, MGUCell, ConvLSTMCell, rows of length 0, where ``nnx.RNN``
+behaves as linen's: tests/findings/confirm_flax_rnn_zero_length_row_is_last_padded_carry.py).
+The GRU finding: tests/findings/confirm_flax_nnx_grucell_has_no_b_hn.py (nnx's docstring writes
+``r * (W_hn h + b_hn)``; its code has no b_hn).
 """
 
 from __future__ import annotations

@@ -1,22 +1,34 @@
-"""torch's recurrent modules through TorchScript tracing and ``torch.compile``, as rnnspec targets.
-No extra install. Weights are torch's own layout: the module is built and loaded as the plain
-torch target is, then compiled; its parameters stay the leaves gradients are read from.
+"""torch's recurrent modules through TorchScript (tracing, scripting) and ``torch.compile``, as
+rnnspec targets. No extra install. Weights are torch's own layout: the module is built and loaded
+as the plain torch target is, then traced, scripted or compiled; its parameters stay the leaves
+gradients are read from.
 
-TorchScript (``torch.jit.script`` cannot compile nn.LSTM in torch 2.13: the scripted module has
-no forward; so ``torch.jit.trace``, as deployments do): each built module is traced once per call
-structure (state given or not, batched or not) on an example input of *other* sizes than the
-call's (one step longer, one row more), then called on the real input. So the properties check
-that the traced graph generalises to new shapes, which is how a traced module is used.
-PackedSequence inputs cannot be traced; those properties are skipped.
-
-``torch.compile`` (TorchDynamo + Inductor, torch's defaults): what a user gets from
-``torch.compile(model)``. Note that with torch's default ``torch._dynamo.config.allow_rnn=False``
-Dynamo does not trace into nn.RNN / LSTM / GRU and runs them eagerly; the cells are compiled by
-Inductor. ``CompiledUnrolled*`` set ``allow_rnn=True`` (Dynamo unrolls the layer into per-step
-operations) with the ``aot_eager`` backend: this checks Dynamo's RNN decomposition and AOTAutograd's
-gradients, at ~3 s of compilation per new shape on 2 cores, so it is left out of the matrix.
-Each built module starts from a reset Dynamo cache, so no example is silently run eagerly after
-Dynamo's recompile limit.
+Paths covered (torch 2.13, CPU), each target named for the call a user writes:
+  - ``Traced{RNN,LSTM,GRU,RNNCell,LSTMCell,GRUCell}``: ``torch.jit.trace(module, example)``, traced
+    once per call structure (state given or not, batched or not) on an example input of *other*
+    sizes than the call's (one step longer, one row more), then called on the real input: the
+    properties check that the traced graph generalises to new shapes, which is how a traced
+    module is used. PackedSequence inputs cannot be traced; those properties are skipped.
+  - ``Scripted{RNNCell,LSTMCell,GRUCell}``: ``torch.jit.script(cell)``. The layers cannot be
+    scripted in torch 2.13 (``torch.jit.script(nn.LSTM)`` returns a module with no ``forward``:
+    tests/findings/confirm_torch_jit_script_rnn_layers_have_no_forward.py), hence traced layers.
+  - ``Compiled{RNN,LSTM,GRU,RNNCell,LSTMCell,GRUCell}``: ``torch.compile(module)`` with torch's
+    defaults (TorchDynamo + Inductor). With Dynamo's default ``allow_rnn=False`` Dynamo captures
+    no graph for nn.RNN / LSTM / GRU and runs them eagerly, so ``CompiledRNN``/``LSTM``/``GRU``
+    check eager torch under ``torch.compile``'s wrapper; the cells are captured and compiled by
+    Inductor (tests/findings/confirm_torch_compile_runs_rnn_layers_eagerly.py).
+  - ``CompiledUnrolled{LSTM,GRU}``: ``torch.compile(module, backend="aot_eager")`` with
+    ``allow_rnn=True``. Dynamo then captures the layer as one ``torch.lstm`` / ``torch.gru`` call
+    (not unrolled per step), which AOTAutograd decomposes (on CPU without grad to oneDNN's
+    ``aten.mkldnn_rnn_layer``); this checks that lowering and AOTAutograd's gradients, at ~3 s of
+    compilation per new shape on 2 cores, so it is left out of the matrix. ``CompiledUnrolledLSTM``
+    fails in torch 2.13: in grad mode with an input that does not require grad, AOTAutograd raises
+    AssertionError (tests/findings/confirm_torch_compile_allow_rnn_lstm_raises.py).
+Not covered: ``allow_rnn=True`` with Inductor, the default backend (where ``nn.LSTM`` raises a
+TypeError in the same case, the same finding), ``mode=`` / ``dynamic=`` /
+``fullgraph=`` options, ``torch.export``, scripted or compiled modules that contain an RNN among
+other layers, and CUDA (cuDNN) paths. Each built compiled module starts from a reset Dynamo
+cache, so no example is silently run eagerly after Dynamo's recompile limit.
 """
 
 from __future__ import annotations
@@ -30,8 +42,9 @@ from rnnspec.targets.base import Declaration, Target
 from rnnspec.targets.calling import as_tuple
 from rnnspec.targets.torch_like import TorchLikeTarget
 
-__all__ = ["TracedTarget", "CompiledTarget", "TARGETS", "TracedRNN", "TracedLSTM", "TracedGRU", "TracedRNNCell",
-           "TracedLSTMCell", "TracedGRUCell", "CompiledRNN", "CompiledLSTM", "CompiledGRU", "CompiledRNNCell",
+__all__ = ["TracedTarget", "ScriptedTarget", "CompiledTarget", "TARGETS", "TracedRNN", "TracedLSTM", "TracedGRU",
+           "TracedRNNCell", "TracedLSTMCell", "TracedGRUCell", "ScriptedRNNCell", "ScriptedLSTMCell",
+           "ScriptedGRUCell", "CompiledRNN", "CompiledLSTM", "CompiledGRU", "CompiledRNNCell",
            "CompiledLSTMCell", "CompiledGRUCell", "CompiledUnrolledLSTM", "CompiledUnrolledGRU"]
 
 _MODULE = "rnnspec.targets.adapters.torch_compile"
@@ -100,6 +113,35 @@ class TracedTarget(Target):
         return _Traced(module, layer=self.subject == "layer", batch_first=getattr(config, "batch_first", False))
 
 
+class _Scripted:
+    """A module called through ``torch.jit.script`` of itself (which shares its parameters)."""
+
+    def __init__(self, module: torch.nn.Module):
+        self.module = module
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.scripted = torch.jit.script(module)
+
+    def named_parameters(self):
+        """The torch module's parameters, which the scripted calls read."""
+        return self.module.named_parameters()
+
+    def __call__(self, input, hx=None):
+        return self.scripted(input, hx)
+
+
+class ScriptedTarget(Target):
+    """The torch built-in cell ``like``, called through ``torch.jit.script``."""
+
+    def __init__(self, *, name: str, like: str):
+        self.torch_target = _torch_target(like)
+        super().__init__(Declaration(name=name, subject=self.torch_target.subject, cells=self.torch_target.cells,
+                                     capabilities=self.torch_target.capabilities - {"constructor"}, like=like))
+
+    def build(self, config, params, *, dtype, training=False):
+        return _Scripted(self.torch_target.build(config, params, dtype=dtype, training=training))
+
+
 class _Compiled:
     """A module called through ``torch.compile(module)``, with Dynamo's ``allow_rnn`` as set."""
 
@@ -138,6 +180,8 @@ class CompiledTarget(Target):
 
 TARGETS: dict[str, Target] = {
     **{f"Traced{n}": TracedTarget(name=f"{_MODULE}:Traced{n}", like=f"torch.nn.{n}") for n in _TORCH_NAMES},
+    **{f"Scripted{n}": ScriptedTarget(name=f"{_MODULE}:Scripted{n}", like=f"torch.nn.{n}")
+       for n in _TORCH_NAMES if n.endswith("Cell")},
     **{f"Compiled{n}": CompiledTarget(name=f"{_MODULE}:Compiled{n}", like=f"torch.nn.{n}") for n in _TORCH_NAMES},
     **{f"CompiledUnrolled{n}": CompiledTarget(name=f"{_MODULE}:CompiledUnrolled{n}", like=f"torch.nn.{n}",
                                               backend="aot_eager", allow_rnn=True) for n in ("LSTM", "GRU")},

@@ -23,7 +23,7 @@ _TORCH_AO = (f"torch.ao.nn.quantizable.LSTM --like torch.nn.LSTM {_QUANTIZABLE_R
 class Framework:
     package: str  # the distribution whose version the matrix reports
     adapter: str | None = None  # a module of rnnspec.targets.adapters whose TARGETS are run
-    prefix: str = ""  # only the adapter's targets whose name starts with this
+    prefix: str | tuple[str, ...] = ""  # only the adapter's targets whose name starts with this (one of these)
     exclude: str | None = None  # ... and does not start with this
     env: dict[str, str] = field(default_factory=dict)  # set in the framework's process
     commands: tuple[str, ...] = ()  # targets with flags, as typed after `rnnspec verify` (real code, no glue)
@@ -46,7 +46,7 @@ class Framework:
 
 FRAMEWORKS: dict[str, Framework] = {
     "torch": Framework("torch", commands=_TORCH_BUILTINS),
-    "torchscript": Framework("torch", "torch_compile", prefix="Traced"),
+    "torchscript": Framework("torch", "torch_compile", prefix=("Traced", "Scripted")),
     # CompiledUnrolled*: Dynamo's allow_rnn costs ~3 s of compilation per shape, so not in the matrix
     "torch.compile": Framework("torch", "torch_compile", prefix="Compiled", exclude="CompiledUnrolled"),
     "keras-torch": Framework("keras", "keras", env={"KERAS_BACKEND": "torch"}),

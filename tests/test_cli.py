@@ -42,6 +42,7 @@ def test_verify_a_builtin_from_another_directory_passes_with_json(tmp_path):
     assert "PASSED  cell_matches_reference" in result.stdout
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["status"] == "passed" and report["like"] == "torch.nn.GRUCell"
+    assert not (tmp_path / ".hypothesis").exists()  # Hypothesis' cache stays out of the user's folder
     assert {"id", "topic", "status", "message"} <= set(report["properties"][0])
 
 

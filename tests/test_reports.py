@@ -150,3 +150,15 @@ def test_the_pytest_plugin_writes_reports_under_xdist(tmp_path):
     assert "worst element" in failed["message"] and "--dtype float32" in failed["message"]
     assert report["status"] == "failed" and report["dtype"] == "float32"
     assert "LSTMGatesSwapped" in (tmp_path / "r.html").read_text()
+
+
+@pytest.mark.slow  # a pytest run in a subprocess
+def test_the_plugin_runs_from_the_users_folder_and_deselects_what_does_not_apply(tmp_path):
+    (tmp_path / "mymod.py").write_text("import torch\n\nclass LSTM(torch.nn.LSTM):\n    pass\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "properties", "-p", "no:cacheprovider", "-q",
+         "--rnnspec-target", "mymod:LSTM", "--rnnspec-like", "torch.nn.LSTM", "--rnnspec-profile", "quick",
+         "-k", "matches_reference", "-W", "ignore"],  # cell_matches_reference applies to no layer: deselected
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "1 passed" in result.stdout and "skipped" not in result.stdout, result.stdout[-2000:]

@@ -17,7 +17,9 @@ def matrix_html(matrix: dict) -> str:
     for row in matrix["rows"]:
         label = ", ".join(row["cells"]) or "-"
         label += f"; {row['framework']}" + (f", {row['dtype']}" if row.get("dtype", "all") != "all" else "")
-        cells = [Cell(Safe(f"{escape(row['target'])}<br><small>{escape(label)}</small>"), tag="th")]
+        api = row.get("api") or row["target"]
+        title = escape(api) if api == row["target"] else f"{escape(api)}<br><small>{escape(row['target'])}</small>"
+        cells = [Cell(Safe(f"{title}<br><small>{escape(label)}</small>"), tag="th")]
         for pid in ids:
             v = row["properties"].get(pid)
             status = v["status"] if v else ""

@@ -11,7 +11,10 @@ __all__ = ["sentence", "discrepancies"]
 
 def sentence(row: dict, verdict: Verdict) -> str:
     """One failing verdict of a row, as a sentence."""
-    label = f"{row['target']} [{row['framework']}" + (f", {row['dtype']}]" if row["dtype"] != "all" else "]")
+    api = row.get("api") or row["target"]  # the call as users write it, then the target to replay
+    name = api if api == row["target"] else f"{api} ({row['target']})"
+    label = f"{name} [{row['framework']} {row.get('framework_version') or ''}".rstrip() + \
+        (f", {row['dtype']}]" if row["dtype"] != "all" else "]")
     failure = verdict.failure or Failure(verdict.reason or verdict.status.value)
     what = ORIGINS[failure.origin] + failure.headline
     verb = "does not satisfy" if verdict.status is Status.FAILED else "could not be checked on"

@@ -53,7 +53,7 @@ def rows(name: str, settings):
             run = dataclasses.replace(target_settings, seed=settings.seed, profile=settings.profile,
                                       max_examples=settings.max_examples, dtype=dtype)
             verdicts = verify(target, settings=run)
-            yield {"row": {"framework": name, "framework_version": version, "target": target.name,
+            yield {"row": {"framework": name, "framework_version": version, "target": target.name, "api": target.api,
                            "command": f"rnnspec verify {command}", "dtype": dtype or "all",
                            "cells": list(target.cells), "notes": target.notes, "probed_out": prepared.unsupported,
                            "status": overall_status(verdicts).value, "summary": summary(verdicts),

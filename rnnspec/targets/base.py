@@ -43,6 +43,7 @@ class Declaration:
     capabilities: frozenset[str] = frozenset()  # options it supports, some of rnnspec.spec.capabilities_of(subject)
     notes: str = ""  # known, explained differences from the spec (the matrix quotes them beside a failure)
     like: str | None = None  # the torch built-in or function it is a drop-in for (LIKES, FUNCTION_LIKES), if one
+    api: str = ""  # the call as a user of the framework writes it (e.g. "keras.layers.RNN(keras.layers.LSTMCell)")
     tolerance: Tolerance | None = None  # approximate targets (quantized, reduced precision): comparisons
     #                                     against the reference at least this loose; structural ones keep theirs
 
@@ -124,6 +125,11 @@ class Target(ABC):
     @property
     def like(self) -> str | None:
         return self.declaration.like
+
+    @property
+    def api(self) -> str:
+        """The call as a user writes it (the name when the declaration gives none)."""
+        return self.declaration.api or self.name
 
     @abstractmethod
     def build(self, config, params: Mapping[str, torch.Tensor], *, dtype: torch.dtype, training: bool = False):

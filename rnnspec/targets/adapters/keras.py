@@ -282,8 +282,8 @@ class KerasTarget(Target):
             capabilities = capabilities - {"packed"}
         cell_class = _keras_cell_kwargs(cell, 1, True, "float32")[0].__name__
         super().__init__(Declaration(name=name, subject=subject, cells=(cell,), capabilities=capabilities,
-                                     notes=_notes(api, runs, cell, cell_class)))
-        self.path, self.mask, self.api = path, mask, api
+                                     notes=_notes(api, runs, cell, cell_class), api=api))
+        self.path, self.mask = path, mask
 
     def build(self, config, params, *, dtype, training=False):
         if self.subject == "cell":

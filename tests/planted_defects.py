@@ -75,3 +75,19 @@ def clip_norm_per_tensor(parameters, max_norm, norm_type=2.0, error_if_nonfinite
     for g, n in zip(grads, norms):
         g.mul_(torch.clamp(max_norm / (n + 1e-6), max=1.0))  # defect: per-tensor norm
     return torch.linalg.vector_norm(torch.stack(norms), norm_type)
+
+
+# --- targets that cannot be used, for the runner's own tests (not in the catalogue) -------------
+class RaisesLSTM(torch.nn.LSTM):
+    """Its forward always raises: a FAILED verdict whose origin is the target."""
+
+    def forward(self, input, hx=None):
+        raise RuntimeError("kernel exploded")
+
+
+class WrongNames(torch.nn.Module):
+    """Parameters not named as torch's: an ERROR verdict (the target cannot be used as declared)."""
+
+    def __init__(self, input_size, hidden_size, **kwargs):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(4 * hidden_size, input_size))

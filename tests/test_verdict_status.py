@@ -13,6 +13,7 @@ import torch
 from rnnspec.error_sizes import ErrorSize, Worst
 from rnnspec.failures import ORIGINS, Failure
 from rnnspec.settings import RunSettings
+from planted_defects import RaisesLSTM, WrongNames
 from rnnspec.targets import TorchLikeTarget
 from rnnspec.verdicts import Status, Verdict, exit_code, overall_status, summary
 from rnnspec.verifier import status_of, status_of_all, verify
@@ -96,17 +97,6 @@ def test_a_verdict_read_from_a_report_without_optional_fields_has_the_defaults()
     assert v == Verdict("p", "semantics", "c", Status.SKIPPED, 0.0)
     assert (v.failures, v.reason, v.error_size, v.printed, v.failure, v.message) == ((), "", None, "", None, "")
     assert v.to_dict()["error_size"] is None and Verdict.from_dict(v.to_dict()) == v
-
-
-class RaisesLSTM(torch.nn.LSTM):
-    def forward(self, input, hx=None):
-        raise RuntimeError("kernel exploded")
-
-
-class WrongNames(torch.nn.Module):
-    def __init__(self, input_size, hidden_size, **kwargs):
-        super().__init__()
-        self.w = torch.nn.Parameter(torch.zeros(4 * hidden_size, input_size))
 
 
 QUICK = RunSettings(profile="quick", max_examples=2)

@@ -2,6 +2,7 @@
 
 import torch
 
+from planted_defects import RaisesLSTM, WrongNames
 from rnnspec.targets import TorchLikeTarget
 from rnnspec.verifier import verify
 from rnnspec.settings import RunSettings
@@ -32,17 +33,6 @@ def test_same_seed_same_examples_other_seed_other_examples():
 
     assert sizes(0) == sizes(0)
     assert sizes(0) != sizes(1)
-
-
-class RaisesLSTM(torch.nn.LSTM):
-    def forward(self, input, hx=None):
-        raise RuntimeError("kernel exploded")
-
-
-class WrongNames(torch.nn.Module):
-    def __init__(self, input_size, hidden_size, **kwargs):
-        super().__init__()
-        self.w = torch.nn.Parameter(torch.zeros(4 * hidden_size, input_size))
 
 
 def test_a_raising_target_fails_with_the_error_named():

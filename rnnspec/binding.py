@@ -135,19 +135,21 @@ def _run(fn, spec: PropertySpec, target) -> Outcome:
     replay = replay_command(target, spec, settings, function_name=fn.__name__)
     broken = guard_modules()
     printed = io.StringIO()
+
+    def outcome() -> Outcome:
+        return Outcome(measured(), _summary(printed.getvalue()))
+
     try:
         with warnings.catch_warnings(), error_sizes.recording() as measured, \
                 contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             warnings.filterwarnings("ignore", message=".*not supported with oneDNN")  # torch's own notice
             test()
-        return Outcome(measured(), _summary(printed.getvalue()))
+        return outcome()
     except TargetHung as e:
         e.failure = _failure_of(e, origin="hang", headline=str(e)).replace(property_id=spec.id, replay=replay)
-        e.outcome = Outcome(measured(), _summary(printed.getvalue()))
+        e.outcome = outcome()
         raise
-    except BaseException as e:
-        if not isinstance(e, Exception):  # KeyboardInterrupt, SystemExit: not ours to report
-            raise
+    except Exception as e:  # exception groups (distinct failures, Flaky) are Exceptions too
         leaves = _leaves(e)
         failures = [_failure_from(leaf, broken).replace(property_id=spec.id, replay=replay) for leaf in leaves]
         if isinstance(e, hypothesis.errors.Flaky):
@@ -155,7 +157,7 @@ def _run(fn, spec: PropertySpec, target) -> Outcome:
                                            f"deterministic?): {f.headline}") for f in failures]
         error = e if isinstance(e, PropertyFailure) and len(leaves) == 1 else PropertyFailure(*failures)
         error.failures = tuple(failures)
-        error.outcome = Outcome(measured(), _summary(printed.getvalue()))
+        error.outcome = outcome()
         if error is e:
             raise
         raise error from e

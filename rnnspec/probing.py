@@ -56,9 +56,7 @@ def _layer_case(target: Target, option: str | None) -> tuple[LayerCase, bool]:
         "packed": dict(lengths=(1, 1)),
         "float64": dict(dtype="float64", with_state=True),  # breaking only without a state is a defect, not this
     }
-    if option not in changes and option not in (None, "grad", "parameters"):
-        return case, False
-    return case.replace(**(changes.get(option) or {})), option == "dropout"
+    return case.replace(**(changes.get(option) or {})), option == "dropout"  # other options: the plain case
 
 
 def _cell_case(target: Target, option: str | None) -> CellCase:

@@ -102,7 +102,7 @@ def test_bidirectional_sees_the_future(target, data):
     R = case.config.output_size
     tol = case.tolerance()
     seen = False
-    for feature in range(case.config.input_size):
+    for feature in range(min(case.config.input_size, 8)):  # a few features show it; wide inputs cost a run each
         after = time_major(run_layer(target, case, x=tensors(_perturbed_after(case, t, feature))).output, case)
         if case.config.num_layers == 1:
             assert_close(after[: t + 1, ..., :R], before[: t + 1, ..., :R], tol=tol,

@@ -9,15 +9,15 @@ from hypothesis import strategies as st
 
 from rnnspec.binding import check
 from rnnspec.checks import assert_close
-from rnnspec.running import build, final_state_jacobian
+from rnnspec.running import build, distances, final_state_jacobian
 from rnnspec.states import tensors
 from rnnspec.strategies import single_sequence_cases
 
 
 def _jacobians(target, case, params):
-    """(T, the case's first T steps as a case, dh_T/dh_0 through the target) for T = 1 .. seq_len."""
+    """(T, the case's first T steps as a case, dh_T/dh_0 through the target) for T in distances(seq_len)."""
     module, x, h0 = build(target, case, params), tensors(case.input()), tensors(case.state())
-    for T in range(1, case.seq_len + 1):
+    for T in distances(case.seq_len):
         prefix = case.replace(seq_len=T)
         xt = x[:T] if not case.config.batch_first else x[:, :T]
         yield T, prefix, final_state_jacobian(module, prefix, xt, h0)

@@ -8,7 +8,7 @@ import math
 import os
 from pathlib import Path
 
-__all__ = ["rename", "seed", "positive_int", "positive_seconds", "non_negative", "writable_file", "cells", "names",
+__all__ = ["rename", "seed", "positive_int", "positive_seconds", "non_negative", "writable_file", "cells", "names", "tiers",
            "ArgumentError"]
 
 ArgumentError = argparse.ArgumentTypeError
@@ -48,6 +48,17 @@ def non_negative(text: str) -> float:
     if not (value >= 0 and math.isfinite(value)):
         raise ArgumentError(f"{value:g} must be a finite number of at least 0")
     return value
+
+
+def tiers(text: str) -> tuple[str, ...]:
+    """Comma-separated tiers of cases (rnnspec.spec.scale.TIERS)."""
+    from rnnspec.spec.scale import TIERS
+
+    chosen = names(text)
+    unknown = [t for t in chosen if t not in TIERS]
+    if unknown or not chosen:
+        raise ArgumentError(f"{text!r}: expected some of {', '.join(TIERS)}, comma-separated")
+    return tuple(dict.fromkeys(chosen))
 
 
 def names(text: str) -> tuple[str, ...]:

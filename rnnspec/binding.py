@@ -30,10 +30,11 @@ from hypothesis import strategies as st
 from rnnspec import error_sizes
 from rnnspec.environment import guard_modules
 from rnnspec.error_sizes import ErrorSize
-from rnnspec.failures import Failure, PropertyFailure
+from rnnspec.failures import Failure, PropertyFailure, regime_of
 from rnnspec.profiles import hypothesis_settings
-from rnnspec.settings import RunSettings, active
+from rnnspec.settings import RunSettings, activated, active
 from rnnspec.spec import PropertySpec, property_spec
+from rnnspec.spec.scale import tier_examples
 from rnnspec.targets.base import TargetError
 from rnnspec.timeouts import TargetHung
 
@@ -118,7 +119,44 @@ def run_property(test, target) -> Outcome:
 
 
 def _run(fn, spec: PropertySpec, target) -> Outcome:
+    """Run ``fn`` under the active settings: one Hypothesis run per tier the property and the run
+    draw from (rnnspec.spec.scale.tier_examples), in tier order, stopping at the first that fails."""
     settings = active()
+    broken = guard_modules()
+    printed = io.StringIO()
+
+    def outcome() -> Outcome:
+        return Outcome(measured(), _summary(printed.getvalue()))
+
+    with error_sizes.recording() as measured:
+        for tier, examples in tier_examples(settings.examples, settings.tiers, of=spec.tiers).items():
+            tiered = settings.replace(tier=tier)
+            try:
+                with activated(tiered):
+                    _run_tier(fn, target, examples, printed)
+            except TargetHung as e:
+                e.failure = _failure_of(e, origin="hang", headline=str(e)).replace(
+                    property_id=spec.id, replay=replay_command(target, spec, tiered, function_name=fn.__name__))
+                e.outcome = outcome()
+                raise
+            except Exception as e:  # exception groups (distinct failures, Flaky) are Exceptions too
+                replay = replay_command(target, spec, tiered, function_name=fn.__name__)
+                leaves = _leaves(e)
+                failures = [_failure_from(leaf, broken).replace(property_id=spec.id, replay=replay) for leaf in leaves]
+                if isinstance(e, hypothesis.errors.Flaky):
+                    failures = [f.replace(headline="the same example did not fail again when replayed (is the target "
+                                                   f"deterministic?): {f.headline}") for f in failures]
+                error = e if isinstance(e, PropertyFailure) and len(leaves) == 1 else PropertyFailure(*failures)
+                error.failures = tuple(failures)
+                error.outcome = outcome()
+                if error is e:
+                    raise
+                raise error from e
+    return outcome()
+
+
+def _run_tier(fn, target, examples: int, printed: io.StringIO) -> None:
+    """One Hypothesis run of ``examples`` examples of ``fn`` under the active (tiered) settings."""
     drawn: list = []  # the draws of the example being run
 
     def body(data):
@@ -130,37 +168,11 @@ def _run(fn, spec: PropertySpec, target) -> Outcome:
             raise
 
     test = given(data=st.data())(body)
-    test = hypothesis.seed(settings.seed)(test)
-    test = hypothesis_settings(settings.examples)(test)
-    replay = replay_command(target, spec, settings, function_name=fn.__name__)
-    broken = guard_modules()
-    printed = io.StringIO()
-
-    def outcome() -> Outcome:
-        return Outcome(measured(), _summary(printed.getvalue()))
-
-    try:
-        with warnings.catch_warnings(), error_sizes.recording() as measured, \
-                contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-            warnings.filterwarnings("ignore", message=".*not supported with oneDNN")  # torch's own notice
-            test()
-        return outcome()
-    except TargetHung as e:
-        e.failure = _failure_of(e, origin="hang", headline=str(e)).replace(property_id=spec.id, replay=replay)
-        e.outcome = outcome()
-        raise
-    except Exception as e:  # exception groups (distinct failures, Flaky) are Exceptions too
-        leaves = _leaves(e)
-        failures = [_failure_from(leaf, broken).replace(property_id=spec.id, replay=replay) for leaf in leaves]
-        if isinstance(e, hypothesis.errors.Flaky):
-            failures = [f.replace(headline="the same example did not fail again when replayed (is the target "
-                                           f"deterministic?): {f.headline}") for f in failures]
-        error = e if isinstance(e, PropertyFailure) and len(leaves) == 1 else PropertyFailure(*failures)
-        error.failures = tuple(failures)
-        error.outcome = outcome()
-        if error is e:
-            raise
-        raise error from e
+    test = hypothesis.seed(active().seed)(test)
+    test = hypothesis_settings(examples)(test)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        warnings.filterwarnings("ignore", message=".*not supported with oneDNN")  # torch's own notice
+        test()
 
 
 def _leaves(e: BaseException) -> list[BaseException]:
@@ -211,7 +223,7 @@ def _failure_of(e: BaseException, *, origin: str, headline: str, details=()) -> 
     drawn = getattr(e, "_rnnspec_drawn", ())
     case = _case_of(drawn)
     return Failure(headline, tuple(details), case="" if case is None else repr(case), dtype=getattr(case, "dtype", None),
-                   drawn=_other_draws(drawn), origin=origin)
+                   regime=regime_of(case), drawn=_other_draws(drawn), origin=origin)
 
 
 def _raised_at(e: BaseException) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rnnspec.spec import CellConfig, LayerConfig, cell_kind, cell_layout, layer_layout, tolerance
+from rnnspec.spec.scale import SMALL, magnitude
 
 __all__ = ["LayerCase", "CellCase", "ClipCase", "BlockCase", "ConstructorCase", "random_params"]
 
@@ -19,6 +20,24 @@ def random_params(layout, *, rng: np.random.Generator, scale: float, hidden_size
     """Weights ~ U(-k, k), k = scale / sqrt(hidden_size): torch's own initialisation times ``scale``."""
     k = scale / np.sqrt(hidden_size)
     return {name: rng.uniform(-k, k, size=shape).astype(dtype) for name, shape in layout}
+
+
+def _scaled(values: np.ndarray, case, what: str) -> np.ndarray:
+    """``values`` (float64 draws) times the case's magnitude scale of ``what``, in the case's dtype;
+    an exact zero scale gives exact zeros (not -0.0)."""
+    s = magnitude(case.magnitude).scale_of(what, case.dtype)
+    return (values * s if s else np.zeros_like(values)).astype(case.dtype)
+
+
+def _regime(case, sizes: dict[str, int]) -> str:
+    if case.tier == "magnitude":
+        m = magnitude(case.magnitude)
+        return f"magnitude tier: {m.name} ({m.why})"
+    bounds = {"seq_len": SMALL.max_seq_len, "batch": SMALL.max_batch, "num_layers": SMALL.max_layers}
+    beyond = [f"{k}={v}" for k, v in sizes.items() if v > bounds.get(k, SMALL.max_size)]
+    if case.tier == "small" or not beyond:
+        return f"{case.tier} tier"
+    return f"{case.tier} tier: {', '.join(beyond)} (beyond the small tier)"
 
 
 @dataclass(frozen=True)
@@ -33,11 +52,14 @@ class LayerCase:
     with_state: bool  # an initial state is passed (else omitted: zeros)
     seed: int  # numpy seed of weights, input and state
     scale: float  # weight scale, times torch's default init range
+    tier: str = "small"  # the tier it was drawn from (rnnspec.spec.scale.TIERS)
+    magnitude: str = "plain"  # its magnitude regime (rnnspec.spec.scale.MAGNITUDES): scales weights, input, state
 
     def params(self) -> dict[str, np.ndarray]:
         rng = np.random.default_rng([self.seed, 0])
         c = self.config
-        return random_params(layer_layout(c), rng=rng, scale=self.scale, hidden_size=c.hidden_size, dtype=self.dtype)
+        return random_params(layer_layout(c), rng=rng, scale=self.scale * magnitude(self.magnitude).weights,
+                             hidden_size=c.hidden_size, dtype=self.dtype)
 
     def input(self) -> np.ndarray:
         """x laid out as the user passes it: (T, I), (B, T, I) when batch_first, else (T, B, I).
@@ -45,7 +67,7 @@ class LayerCase:
         With lengths, the padding past each row's length is random too, so a leak shows.
         """
         rng = np.random.default_rng([self.seed, 1])
-        x = rng.standard_normal((self.seq_len, self.batch, self.config.input_size)).astype(self.dtype)
+        x = _scaled(rng.standard_normal((self.seq_len, self.batch, self.config.input_size)), self, "inputs")
         if self.unbatched:
             return x[:, 0]
         return x.transpose(1, 0, 2).copy() if self.config.batch_first else x
@@ -61,14 +83,23 @@ class LayerCase:
         c = self.config
         n = c.num_layers * c.num_directions
         lead = (n,) if self.unbatched else (n, self.batch)
-        h0 = rng.uniform(-1, 1, size=lead + (c.output_size,)).astype(self.dtype)
+        h0 = _scaled(rng.uniform(-1, 1, size=lead + (c.output_size,)), self, "states")
         if cell_kind(c.cell).has_cell_state:
-            return h0, rng.uniform(-1, 1, size=lead + (c.hidden_size,)).astype(self.dtype)
+            return h0, _scaled(rng.uniform(-1, 1, size=lead + (c.hidden_size,)), self, "cell_states")
         return h0
 
     def tolerance(self, *, grad: bool = False):
-        """The spec's tolerance for this case's dtype, length and depth."""
-        return tolerance(self.dtype, seq_len=self.seq_len, num_layers=self.config.num_layers, grad=grad)
+        """The spec's tolerance for this case's dtype, length, depth, widths and magnitudes."""
+        c = self.config
+        return tolerance(self.dtype, seq_len=self.seq_len, num_layers=c.num_layers, grad=grad,
+                         fan_in=max(c.input_size, c.output_size * c.num_directions) + c.output_size,
+                         size=magnitude(self.magnitude).size(self.dtype))
+
+    def regime(self) -> str:
+        """The tier, and what puts the case in it: "realistic tier: hidden_size=65 (small tier: up to 6)"."""
+        return _regime(self, {"input_size": self.config.input_size, "hidden_size": self.config.hidden_size,
+                              "proj_size": self.config.proj_size, "seq_len": self.seq_len, "batch": self.batch,
+                              "num_layers": self.config.num_layers})
 
     def loss_weights(self, shape, salt: int) -> np.ndarray:
         """Fixed random weights w for a scalar loss sum(w * y): every output element counts."""
@@ -88,16 +119,19 @@ class CellCase:
     with_state: bool  # a state is passed (else omitted: zeros)
     seed: int  # numpy seed of weights, input and state
     scale: float  # weight scale, times torch's default init range
+    tier: str = "small"  # the tier it was drawn from (rnnspec.spec.scale.TIERS)
+    magnitude: str = "plain"  # its magnitude regime (rnnspec.spec.scale.MAGNITUDES): scales weights, input, state
 
     def params(self) -> dict[str, np.ndarray]:
         rng = np.random.default_rng([self.seed, 0])
         c = self.config
-        return random_params(cell_layout(c), rng=rng, scale=self.scale, hidden_size=c.hidden_size, dtype=self.dtype)
+        return random_params(cell_layout(c), rng=rng, scale=self.scale * magnitude(self.magnitude).weights,
+                             hidden_size=c.hidden_size, dtype=self.dtype)
 
     def inputs(self) -> np.ndarray:
         """x for every step: (T, B, I), or (T, I) when unbatched."""
         rng = np.random.default_rng([self.seed, 1])
-        x = rng.standard_normal((self.seq_len, self.batch, self.config.input_size)).astype(self.dtype)
+        x = _scaled(rng.standard_normal((self.seq_len, self.batch, self.config.input_size)), self, "inputs")
         return x[:, 0] if self.unbatched else x
 
     def state(self):
@@ -106,15 +140,22 @@ class CellCase:
             return None
         rng = np.random.default_rng([self.seed, 2])
         lead = () if self.unbatched else (self.batch,)
-        h = rng.uniform(-1, 1, size=lead + (self.config.hidden_size,)).astype(self.dtype)
+        h = _scaled(rng.uniform(-1, 1, size=lead + (self.config.hidden_size,)), self, "states")
         if cell_kind(self.config.cell).has_cell_state:
-            return h, rng.uniform(-1, 1, size=lead + (self.config.hidden_size,)).astype(self.dtype)
+            return h, _scaled(rng.uniform(-1, 1, size=lead + (self.config.hidden_size,)), self, "cell_states")
         return h
 
     def tolerance(self, *, steps: int = 1, grad: bool = False):
-        """The spec's tolerance for this case's dtype after ``steps`` steps of the cell: one, unless
-        a property unrolls it (then ``steps=case.seq_len``)."""
-        return tolerance(self.dtype, seq_len=steps, grad=grad)
+        """The spec's tolerance for this case's dtype after ``steps`` steps of the cell (one, unless
+        a property unrolls it: then ``steps=case.seq_len``), its widths and magnitudes."""
+        c = self.config
+        return tolerance(self.dtype, seq_len=steps, grad=grad, fan_in=max(c.input_size, c.hidden_size) + c.hidden_size,
+                         size=magnitude(self.magnitude).size(self.dtype))
+
+    def regime(self) -> str:
+        """The tier, and what puts the case in it."""
+        return _regime(self, {"input_size": self.config.input_size, "hidden_size": self.config.hidden_size,
+                              "batch": self.batch, "seq_len": self.seq_len})
 
     def loss_weights(self, shape, salt: int) -> np.ndarray:
         return np.random.default_rng([self.seed, 3, salt]).standard_normal(shape).astype(self.dtype)

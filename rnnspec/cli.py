@@ -30,12 +30,33 @@ def _run_options(parser, *, timeout: bool) -> None:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="default",
                         help="examples per property: " + ", ".join(f"{k} {v}" for k, v in PROFILES.items()))
     parser.add_argument("--max-examples", type=arguments.positive_int, help="override the profile's examples per property")
+    scale_options(parser.add_argument, prefix="--")
     if timeout:
         from rnnspec.settings import DEFAULT_TIMEOUT
 
         parser.add_argument("--dtype", choices=DTYPES, help="draw only this dtype (default: every dtype the target claims)")
         parser.add_argument("--timeout", type=arguments.positive_seconds, default=DEFAULT_TIMEOUT,
                             help=f"seconds one call into the target may take before it counts as hung (default {DEFAULT_TIMEOUT:g})")
+
+
+def scale_options(add, *, prefix: str) -> None:
+    """--tiers, --max-size, --max-seq-len, --max-batch: where cases are drawn (rnnspec.spec.scale);
+    the pytest plugin adds the same with its own prefix."""
+    from rnnspec.spec.scale import REALISTIC, TIERS
+
+    add(f"{prefix}tiers", type=arguments.tiers, default=TIERS,
+        help="tiers of cases drawn, comma-separated (default: small,realistic,magnitude; small alone stays small)")
+    add(f"{prefix}max-size", type=arguments.positive_int, default=REALISTIC.max_size,
+        help=f"the realistic tier's largest input, hidden and projection size (default {REALISTIC.max_size})")
+    add(f"{prefix}max-seq-len", type=arguments.positive_int, default=REALISTIC.max_seq_len,
+        help=f"the realistic tier's longest sequence (default {REALISTIC.max_seq_len})")
+    add(f"{prefix}max-batch", type=arguments.positive_int, default=REALISTIC.max_batch,
+        help=f"the realistic tier's largest batch (default {REALISTIC.max_batch})")
+
+
+def scale_settings(get) -> dict:
+    """The RunSettings fields of the scale options, read with ``get(name)`` (argparse or pytest)."""
+    return {name: get(name) for name in ("tiers", "max_size", "max_seq_len", "max_batch")}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -122,7 +143,8 @@ def _matrix(args) -> int:
                 old = json.load(f)
     except (ValueError, OSError) as e:
         return _usage_error("matrix", str(e))
-    settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples)
+    settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples,
+                           **scale_settings(lambda name: getattr(args, name)))
     result = run_matrix(settings, frameworks=frameworks,
                         on_row=lambda r: print(f"{r['status'].upper():7} {r['target']} [{r['framework']}, {r['dtype']}]"
                                                f"  ({r['summary']})", flush=True))
@@ -191,7 +213,7 @@ def load_verify_target(args):
     tolerance = None if args.rtol is None and args.atol is None else Tolerance(rtol=args.rtol or 0.0,
                                                                                atol=args.atol or 0.0)
     settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples, dtype=args.dtype,
-                           timeout=args.timeout, tolerance=tolerance)
+                           timeout=args.timeout, tolerance=tolerance, **scale_settings(lambda name: getattr(args, name)))
     select_properties(args.select)
     loaded = load_target(args.target, like=args.like, cells=args.variant, rename=tuple(args.rename),
                          lengths_argument=args.lengths_arg, lengths_kind=args.lengths_kind, from_float=args.from_float)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-__all__ = ["Failure", "PropertyFailure", "ORIGINS", "fail", "render_all"]
+__all__ = ["Failure", "PropertyFailure", "ORIGINS", "fail", "render_all", "regime_of"]
 
 ORIGINS: dict[str, str] = {  # where a failure comes from -> how its headline is introduced
     "property": "",  # the claim does not hold for the case
@@ -27,6 +27,7 @@ class Failure:
     details: tuple[str, ...] = ()  # further lines: the worst element, got and expected, where it was raised
     case: str = ""  # repr of the (shrunk) case; empty when the failure has no case
     dtype: str | None = None  # the case's dtype, when it has one
+    regime: str = ""  # the case's tier and what puts it there: "realistic tier: hidden_size=65 (beyond ...)"
     drawn: tuple[str, ...] = ()  # other draws of the example, "label: value"
     origin: str = "property"  # a key of ORIGINS
     property_id: str | None = None  # filled in by the runner
@@ -41,6 +42,8 @@ class Failure:
         head = ORIGINS[self.origin] + self.headline
         lines = [f"[{self.property_id}] {head}" if self.property_id else head]
         lines += [f"  {line}" for line in self.details]
+        if self.regime:
+            lines.append(f"  regime: {self.regime}")
         if self.case:
             lines.append(f"  case: {self.case}")
         if self.drawn:
@@ -92,4 +95,10 @@ def fail(headline: str, *, case, details: str | tuple[str, ...] = ()) -> None:
     """Raise a PropertyFailure for ``case`` (a Case object, or None)."""
     lines = tuple(line.strip() for line in details.splitlines()) if isinstance(details, str) else tuple(details)
     raise PropertyFailure(Failure(headline, lines, case="" if case is None else repr(case),
-                                  dtype=getattr(case, "dtype", None)))
+                                  dtype=getattr(case, "dtype", None), regime=regime_of(case)))
+
+
+def regime_of(case) -> str:
+    """The case's tier and regime ("" for cases without tiers)."""
+    regime = getattr(case, "regime", None)
+    return regime() if callable(regime) else ""

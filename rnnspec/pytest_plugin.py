@@ -35,6 +35,9 @@ def pytest_addoption(parser):
                     help="examples per property: " + ", ".join(f"{k} {v}" for k, v in PROFILES.items()))
     group.addoption("--rnnspec-max-examples", type=arguments.positive_int, default=None,
                     help="override the profile's examples")
+    from rnnspec.cli import scale_options
+
+    scale_options(group.addoption, prefix="--rnnspec-")
     group.addoption("--rnnspec-xfails", default=None, help="known failures: one property id a line, '# reason' after")
     group.addoption("--rnnspec-timeout", type=arguments.positive_seconds, default=None,
                     help="seconds one call into the target may take before it counts as hung (default: no limit)")
@@ -67,6 +70,7 @@ def pytest_addoption(parser):
 def _settings(config):
     """The run's RunSettings, made once from the options."""
     if _SETTINGS_KEY not in config.stash:
+        from rnnspec.cli import scale_settings
         from rnnspec.settings import RunSettings
         from rnnspec.spec import Tolerance
 
@@ -75,7 +79,8 @@ def _settings(config):
             seed=config.getoption("--rnnspec-seed"), profile=config.getoption("--rnnspec-profile"),
             max_examples=config.getoption("--rnnspec-max-examples"), dtype=config.getoption("--rnnspec-dtype"),
             timeout=config.getoption("--rnnspec-timeout"),
-            tolerance=None if rtol is None and atol is None else Tolerance(rtol=rtol or 0.0, atol=atol or 0.0))
+            tolerance=None if rtol is None and atol is None else Tolerance(rtol=rtol or 0.0, atol=atol or 0.0),
+            **scale_settings(lambda name: config.getoption(f"--rnnspec-{name.replace('_', '-')}")))
     return config.stash[_SETTINGS_KEY]
 
 
@@ -127,12 +132,12 @@ def pytest_generate_tests(metafunc):
     if spec is None or "target" not in metafunc.fixturenames:
         return
     from rnnspec.targets import applicability
-    from rnnspec.verifier import dtype_skip
+    from rnnspec.verifier import run_skip
 
     params = []
     for target in _targets(metafunc.config):
         applies, reason = applicability(spec, target)
-        reason = reason or dtype_skip(spec, _settings(metafunc.config).dtype)
+        reason = reason or run_skip(spec, _settings(metafunc.config))
         if applies:
             marks = [pytest.mark.skip(reason=reason)] if reason else []
             known = _xfails(metafunc.config)

@@ -15,7 +15,7 @@ from rnnspec.spec import cell_kind, suffix
 from rnnspec.states import states, tensors
 from rnnspec.timeouts import call_target
 
-__all__ = ["LayerRun", "build", "call_layer", "run_layer", "call_cell", "loss", "grad_of", "rename_layer", "jacobian",
+__all__ = ["LayerRun", "build", "call_layer", "run_layer", "call_cell", "loss", "grad_of", "rename_layer", "distances", "jacobian",
            "final_state_jacobian"]
 
 
@@ -104,6 +104,14 @@ def rename_layer(params: dict, *, layer: int, direction: int | None = None) -> d
             if name.endswith(tail) and (d == 1 or not name.endswith("_reverse")):
                 out[name[: -len(tail)] + suffix(0, 0 if direction is not None else d)] = v
     return out
+
+
+def distances(seq_len: int) -> list[int]:
+    """The distances at which the gradient-flow properties take dh_T/dh_0: every T up to 8, then
+    the powers of two, then seq_len itself (each Jacobian costs H backward passes through T steps)."""
+    near = list(range(1, min(seq_len, 8) + 1))
+    far = [2**k for k in range(4, seq_len.bit_length()) if 2**k < seq_len]
+    return near + far + ([seq_len] if seq_len > 8 else [])
 
 
 def jacobian(fn, x: torch.Tensor) -> np.ndarray:

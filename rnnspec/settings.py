@@ -10,12 +10,14 @@ settings.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import contextvars
 import math
 from dataclasses import dataclass
 
 from rnnspec.profiles import PROFILES
 from rnnspec.spec import DTYPES, Tolerance
+from rnnspec.spec.scale import REALISTIC, TIERS
 
 __all__ = ["RunSettings", "DEFAULT_TIMEOUT", "active", "activated"]
 
@@ -30,6 +32,11 @@ class RunSettings:
     dtype: str | None = None  # draw only this dtype (one of rnnspec.spec.DTYPES); None: every dtype claimed
     timeout: float | None = None  # seconds one call into the target may take (None: no limit)
     tolerance: Tolerance | None = None  # comparisons against the reference at least this loose (approximate targets)
+    tiers: tuple[str, ...] = TIERS  # the tiers of cases drawn (rnnspec.spec.scale), in TIERS order
+    max_size: int = REALISTIC.max_size  # the realistic tier's largest input, hidden and projection size
+    max_seq_len: int = REALISTIC.max_seq_len  # the realistic tier's longest sequence
+    max_batch: int = REALISTIC.max_batch  # the realistic tier's largest batch
+    tier: str | None = None  # the tier being drawn now: set by the runner for each tier's examples
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -46,6 +53,15 @@ class RunSettings:
         if self.tolerance is not None and not (isinstance(self.tolerance, Tolerance) and self.tolerance.rtol >= 0
                                                and self.tolerance.atol >= 0):
             raise ValueError(f"tolerance={self.tolerance!r} must be a Tolerance with rtol >= 0 and atol >= 0")
+        if not self.tiers or set(self.tiers) - set(TIERS) or len(set(self.tiers)) != len(self.tiers):
+            raise ValueError(f"tiers={self.tiers!r} must name some of {list(TIERS)}, each once")
+        object.__setattr__(self, "tiers", tuple(t for t in TIERS if t in self.tiers))
+        for name in ("max_size", "max_seq_len", "max_batch"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}={value!r} must be an integer of at least 1")
+        if self.tier is not None and self.tier not in TIERS:
+            raise ValueError(f"tier={self.tier!r} is not one of {list(TIERS)}")
 
     @property
     def examples(self) -> int:
@@ -69,7 +85,21 @@ class RunSettings:
             options += f" --timeout {self.timeout:g}"
         if self.tolerance is not None:
             options += f" --rtol {self.tolerance.rtol:g} --atol {self.tolerance.atol:g}"
+        tiers = (self.tier,) if self.tier else self.tiers
+        if tiers != TIERS:
+            options += f" --tiers {','.join(tiers)}"
+        for name in ("max_size", "max_seq_len", "max_batch"):
+            if getattr(self, name) != getattr(REALISTIC, name):
+                options += f" --{name.replace('_', '-')} {getattr(self, name)}"
         return options
+
+    @property
+    def current_tier(self) -> str:
+        """The tier strategies draw from now: the runner's, else small (outside a run)."""
+        return self.tier or "small"
+
+    def replace(self, **changes) -> "RunSettings":
+        return dataclasses.replace(self, **changes)
 
     def reference_tolerance(self, registry: Tolerance) -> Tolerance:
         """The tolerance of a comparison against the reference: the registry's, or this run's

@@ -19,7 +19,7 @@ from rnnspec.targets import Target, applicability
 from rnnspec.timeouts import TargetHung
 from rnnspec.verdicts import Status, Verdict
 
-__all__ = ["verify", "settings_for", "status_of", "status_of_all", "check_dtype", "dtype_skip", "select_properties", "read_xfails", "unmatched_xfails"]
+__all__ = ["verify", "settings_for", "status_of", "status_of_all", "check_dtype", "run_skip", "select_properties", "read_xfails", "unmatched_xfails"]
 
 
 def select_properties(select: Iterable[str] | None) -> list[PropertySpec]:
@@ -41,12 +41,15 @@ def check_dtype(target: Target, dtype: str | None) -> None:
                          f"leaves nothing to run")
 
 
-def dtype_skip(prop: PropertySpec, dtype: str | None) -> str | None:
-    """Why ``prop`` is skipped under ``dtype``, or None."""
+def run_skip(prop: PropertySpec, settings: RunSettings) -> str | None:
+    """Why ``prop`` is skipped under the run's ``settings`` (its dtype, its tiers), or None."""
     # the properties that need the float64 capability compare float32 with float64 runs of one case:
     # --dtype float32 rules their float64 run out; --dtype float64 keeps them (they check float64)
-    if dtype == "float32" and "float64" in prop.requires:
+    if settings.dtype == "float32" and "float64" in prop.requires:
         return "compares float32 with float64 runs; --dtype float32 runs float32 only"
+    if not set(prop.tiers) & set(settings.tiers):
+        return (f"draws from the {' and '.join(prop.tiers)} tier{'s' * (len(prop.tiers) > 1)} only; this run draws "
+                f"from {', '.join(settings.tiers)} (--tiers)")
     return None
 
 
@@ -95,7 +98,7 @@ def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Ite
             applies, skip_reason = applicability(prop, target)
             if not applies:
                 continue
-            skip_reason = skip_reason or dtype_skip(prop, settings.dtype)
+            skip_reason = skip_reason or run_skip(prop, settings)
             start = time.perf_counter()
             failures, reason, outcome = (), "", Outcome(None, "")
             if skip_reason or hung:

@@ -66,7 +66,8 @@ def test_an_assertion_inside_the_target_is_the_targets_with_the_case():
 
 def test_what_the_target_prints_is_summarised_not_interleaved(capsys):
     v = _one(Chatty, "torch.nn.GRUCell", "cell_matches_reference")
-    assert v.status == "passed" and v.printed.startswith("the target printed 8 lines while the property ran")
+    # the quick profile: 8 small, 2 realistic and 1 magnitude example, one call each
+    assert v.status == "passed" and v.printed.startswith("the target printed 11 lines while the property ran")
     assert "| forward called with" in v.printed and "more lines" in v.printed
     assert "forward called" not in capsys.readouterr().out
 
@@ -107,6 +108,8 @@ def test_a_lazy_module_that_breaks_hypothesis_is_mended(module_in_sys_modules):
 def test_a_module_that_cannot_be_mended_is_the_environments_fault(module_in_sys_modules):
     module_in_sys_modules(_Unmendable("rnnspec_test_unmendable"))
     module_in_sys_modules(types.ModuleType("rnnspec_test_plain"))  # Hypothesis looks again when the count changes
-    v = _one(torch.nn.GRUCell, "torch.nn.GRUCell", "cell_matches_reference")
+    # Hypothesis reads the modules' constants only when a draw chooses to try one (at random, a few
+    # percent of draws): enough examples make that certain at any seed
+    v = _one(torch.nn.GRUCell, "torch.nn.GRUCell", "cell_matches_reference", max_examples=25)
     assert v.status == "error" and v.failure.origin == "environment", v.message
     assert "rnnspec_test_unmendable" in v.failure.headline and "the environment broke the run" in v.message

@@ -24,8 +24,9 @@ from rnnspec.verdicts import Status
 from rnnspec.verifier import verify
 
 REPLAYS = [
-    # LSTMSwapsH0C0, 5 float64 examples: caught at seed 3, missed at seed 0, missed at seed 3 in both dtypes
-    pytest.param("LSTMSwapsH0C0", dict(seed=3, max_examples=5, dtype="float64"), ("--seed", "--dtype"),
+    # LSTMSwapsH0C0, 5 float64 examples: caught in the small tier at seed 1, missed at seed 0, missed at
+    # seed 1 in both dtypes (the replay names the failing tier, --tiers small)
+    pytest.param("LSTMSwapsH0C0", dict(seed=1, max_examples=5, dtype="float64"), ("--seed", "--dtype"),
                  id="seed-and-dtype"),
     # clip_per_tensor_norm at seed 2: caught by 16 examples, missed by the quick profile's 8
     pytest.param("clip_per_tensor_norm", dict(seed=2, max_examples=16), ("--max-examples",), id="max-examples"),

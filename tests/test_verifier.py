@@ -22,7 +22,11 @@ def test_profile_and_max_examples_apply_per_run():
     quick = len(calls)
     calls.clear()
     verify(target, select=["omitted_state_is_zeros"], settings=RunSettings(profile="quick", max_examples=3))
-    assert len(calls) < quick <= 2 * 8, (len(calls), quick)  # omitted_state builds twice per example
+    # omitted_state builds twice per example; quick: 8 small + 2 realistic + 1 magnitude examples
+    assert len(calls) < quick <= 2 * (8 + 2 + 1), (len(calls), quick)
+    calls.clear()
+    verify(target, select=["omitted_state_is_zeros"], settings=RunSettings(profile="quick", tiers=("small",)))
+    assert len(calls) <= 2 * 8, len(calls)
 
 
 def test_same_seed_same_examples_other_seed_other_examples():

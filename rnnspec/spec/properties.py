@@ -19,6 +19,7 @@ from typing import Iterable
 
 from .cells import CELLS
 from .options import SUBJECTS, capabilities_of
+from .scale import TIERS
 
 __all__ = ["TOPICS", "PropertySpec", "PROPERTIES", "property_spec"]
 
@@ -48,8 +49,14 @@ class PropertySpec:
     requires: frozenset[str] = frozenset()  # capabilities the target must have
     cells: tuple[str, ...] | None = None  # checked only on these cell kinds (None: on every kind)
     cells_skip_reason: str | None = None  # why a target of none of ``cells`` is skipped (None: not concerned)
+    tiers: tuple[str, ...] | None = None  # tiers of cases it draws from (rnnspec.spec.scale); None: by subject
 
     def __post_init__(self) -> None:
+        if self.tiers is None:  # layers and cells at every scale; the rest (own magnitudes, or none) small
+            object.__setattr__(self, "tiers", TIERS if self.subject in ("layer", "cell") else ("small",))
+        self._validate()
+
+    def _validate(self) -> None:
         where = f"of property {self.id!r}"
         if self.topic not in TOPICS:
             raise ValueError(f"topic={self.topic!r} {where} is not a topic; expected one of {list(TOPICS)}")
@@ -64,6 +71,8 @@ class PropertySpec:
         if self.cells_skip_reason is not None and self.cells is None:
             raise ValueError(f"cells_skip_reason={self.cells_skip_reason!r} {where} says why other cell kinds are "
                              f"skipped, but cells=None names no kinds the claim is checked on")
+        if "small" not in self.tiers or set(self.tiers) - set(TIERS):
+            raise ValueError(f"tiers={self.tiers!r} {where} must include 'small' and name only some of {list(TIERS)}")
         if not self.claim or "\n" in self.claim:
             raise ValueError(f"claim={self.claim!r} {where} must be one line")
 
@@ -74,11 +83,16 @@ class PropertySpec:
     def as_dict(self) -> dict:
         return {"id": self.id, "topic": self.topic, "claim": self.claim, "subject": self.subject,
                 "requires": sorted(self.requires), "cells": list(self.cells) if self.cells else None,
-                "cells_skip_reason": self.cells_skip_reason}
+                "cells_skip_reason": self.cells_skip_reason, "tiers": list(self.tiers)}
 
 
-def _p(id, topic, subject, claim, requires=(), cells=None, cells_skip_reason=None) -> PropertySpec:
-    return PropertySpec(id, topic, claim, subject, frozenset(requires), cells, cells_skip_reason)
+def _p(id, topic, subject, claim, requires=(), cells=None, cells_skip_reason=None, tiers=None) -> PropertySpec:
+    return PropertySpec(id, topic, claim, subject, frozenset(requires), cells, cells_skip_reason, tiers)
+
+
+_NO_ARRAYS = ("small",)  # reads a constructor: no sizes, no magnitudes
+_SHAPES_ONLY = ("small", "realistic")  # names and shapes: magnitudes change nothing
+_UNSATURATED = ("small", "realistic")  # a change must show in the output: saturated units hide it
 
 
 _GRU = ("gru", "gru_reset_before")
@@ -131,8 +145,8 @@ PROPERTIES: tuple[PropertySpec, ...] = (
        requires=["bidirectional"]),
     _p("parameter_layout", "semantics", "layer",
        "parameter names and shapes are torch's canonical layout, and their count follows the formula",
-       requires=["parameters"]),
-    _p("constructor_matches_like", "semantics", "layer", _CONSTRUCTOR_CLAIM, requires=["constructor"]),
+       requires=["parameters"], tiers=_SHAPES_ONLY),
+    _p("constructor_matches_like", "semantics", "layer", _CONSTRUCTOR_CLAIM, requires=["constructor"], tiers=_NO_ARRAYS),
     _p("gru_forms_agree_when_reset_open", "gru", "layer",
        "with the reset gate saturated at 1, the gru and gru_reset_before forms give the same output",
        cells=_GRU),
@@ -154,8 +168,9 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     _p("cell_unbatched_is_batch_of_one", "semantics", "cell",
        "unbatched input (I,) gives the batch-of-one result without its batch axis", requires=["unbatched"]),
     _p("cell_parameter_layout", "semantics", "cell",
-       "parameter names and shapes are torch's canonical cell layout", requires=["parameters"]),
-    _p("cell_constructor_matches_like", "semantics", "cell", _CONSTRUCTOR_CLAIM, requires=["constructor"]),
+       "parameter names and shapes are torch's canonical cell layout", requires=["parameters"], tiers=_SHAPES_ONLY),
+    _p("cell_constructor_matches_like", "semantics", "cell", _CONSTRUCTOR_CLAIM, requires=["constructor"],
+       tiers=_NO_ARRAYS),
     # lecture 7 section 1: vanishing gradients
     _p("gradient_bounded_by_sigma_max_power", "vanishing_gradient", "layer",
        "||dh_T/dh_0||_2 <= sigma_max(W_hh)^T for any weights and inputs (Pascanu et al. 2013; |tanh'|, |relu'| <= 1)",
@@ -222,7 +237,7 @@ PROPERTIES: tuple[PropertySpec, ...] = (
        "a unidirectional layer's output at step t does not change when inputs after t change"),
     _p("bidirectional_sees_the_future", "bidirectional", "layer",
        "a bidirectional layer's output at step t changes when later inputs change: it needs the whole sequence",
-       requires=["bidirectional"], cells=_STRICTLY_MONOTONE,
+       requires=["bidirectional"], cells=_STRICTLY_MONOTONE, tiers=_UNSATURATED,
        cells_skip_reason="not checkable on rnn_relu alone: a relu unit can be dead (zero whatever its input), so an "
                          "output that does not change when later inputs change shows nothing"),
     # lecture 7 section 7: stacked RNNs with skips

@@ -49,3 +49,26 @@ def test_lstm_saturated_gates_keep_memory(target, data):
     got = run_layer(target, case, params)
     assert_identical(got.states[1], c0, what="c_n with the forget gate open and the input gate shut vs c_0",
                      case=case)
+
+
+@check("lstm_cell_is_unbounded_memory")
+def test_lstm_cell_is_unbounded_memory(target, data):
+    """with the forget and input gates saturated open and g saturated at +-1, each step adds exactly +-1 to c: c_T = c_0 + T*g, far beyond 1 over long sequences"""
+    configs = layer_configs(cells=["lstm"], capabilities=target.capabilities, bias=st.just(True))
+    case = data.draw(layer_cases(cells=["lstm"], capabilities=target.capabilities, configs=configs,
+                                 packed=st.just(False)), label="case")
+    params = case.params()
+    H = case.config.hidden_size
+    sign = np.where(np.random.default_rng([case.seed, 10]).random(H) < 0.5, -1.0, 1.0)  # g of each unit
+    for name, value in params.items():
+        if name.startswith("bias_ih"):
+            value[: 2 * H] += 1000  # input and forget gates: sigmoid(1000 + ...) is exactly 1
+            value[2 * H : 3 * H] += 1000 * sign.astype(value.dtype)  # g: tanh(+-1000 + ...) is exactly +-1
+    c0 = case.state()[1] if case.with_state else np.zeros_like(case.random_state()[1])
+    expected = c0.copy()
+    for _ in range(case.seq_len):  # one rounded addition per step, in the case's dtype, as c = 1*c + 1*g is
+        expected = expected + sign.astype(expected.dtype)
+    got = run_layer(target, case, params)
+    assert_identical(got.states[1], expected, case=case,
+                     what=f"c_n with f = i = 1 and g = +-1 vs c_0 + T*g (T={case.seq_len}, |c| up to "
+                          f"{float(np.abs(expected).max()):.6g})")

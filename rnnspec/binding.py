@@ -34,7 +34,7 @@ from rnnspec.failures import Failure, PropertyFailure, regime_of
 from rnnspec.profiles import hypothesis_settings
 from rnnspec.settings import RunSettings, activated, active
 from rnnspec.spec import PropertySpec, property_spec
-from rnnspec.spec.scale import tier_examples
+from rnnspec.spec.scale import tier_runs
 from rnnspec.targets.base import TargetError
 from rnnspec.timeouts import TargetHung
 
@@ -119,8 +119,9 @@ def run_property(test, target) -> Outcome:
 
 
 def _run(fn, spec: PropertySpec, target) -> Outcome:
-    """Run ``fn`` under the active settings: one Hypothesis run per tier the property and the run
-    draw from (rnnspec.spec.scale.tier_examples), in tier order, stopping at the first that fails."""
+    """Run ``fn`` under the active settings: one Hypothesis run per tier (and magnitude regime) the
+    property and the run draw from (rnnspec.spec.scale.tier_runs), in order, stopping at the first
+    that fails."""
     settings = active()
     broken = guard_modules()
     printed = io.StringIO()
@@ -129,8 +130,8 @@ def _run(fn, spec: PropertySpec, target) -> Outcome:
         return Outcome(measured(), _summary(printed.getvalue()))
 
     with error_sizes.recording() as measured:
-        for tier, examples in tier_examples(settings.examples, settings.tiers, of=spec.tiers).items():
-            tiered = settings.replace(tier=tier)
+        for tier, regime, examples in tier_runs(settings.examples, settings.tiers, of=spec.tiers):
+            tiered = settings.replace(tier=tier, magnitude=regime)
             try:
                 with activated(tiered):
                     _run_tier(fn, target, examples, printed)

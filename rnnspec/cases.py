@@ -24,8 +24,11 @@ def random_params(layout, *, rng: np.random.Generator, scale: float, hidden_size
 
 def _scaled(values: np.ndarray, case, what: str) -> np.ndarray:
     """``values`` (float64 draws) times the case's magnitude scale of ``what``, in the case's dtype;
-    an exact zero scale gives exact zeros (not -0.0)."""
-    s = magnitude(case.magnitude).scale_of(what, case.dtype)
+    an exact zero scale gives exact zeros (not -0.0), the overflow scale values of at least it."""
+    regime = magnitude(case.magnitude)
+    s = regime.scale_of(what, case.dtype)
+    if getattr(regime, what) == "overflow":  # every element past the overflow point, signs kept
+        values = np.sign(values) * (1 + np.abs(values))
     return (values * s if s else np.zeros_like(values)).astype(case.dtype)
 
 
@@ -83,8 +86,9 @@ class LayerCase:
         c = self.config
         n = c.num_layers * c.num_directions
         lead = (n,) if self.unbatched else (n, self.batch)
-        h0 = _scaled(rng.uniform(-1, 1, size=lead + (c.output_size,)), self, "states")
-        if cell_kind(c.cell).has_cell_state:
+        has_c = cell_kind(c.cell).has_cell_state
+        h0 = _scaled(rng.uniform(-1, 1, size=lead + (c.output_size,)), self, "lstm_states" if has_c else "states")
+        if has_c:
             return h0, _scaled(rng.uniform(-1, 1, size=lead + (c.hidden_size,)), self, "cell_states")
         return h0
 
@@ -140,8 +144,9 @@ class CellCase:
             return None
         rng = np.random.default_rng([self.seed, 2])
         lead = () if self.unbatched else (self.batch,)
-        h = _scaled(rng.uniform(-1, 1, size=lead + (self.config.hidden_size,)), self, "states")
-        if cell_kind(self.config.cell).has_cell_state:
+        has_c = cell_kind(self.config.cell).has_cell_state
+        h = _scaled(rng.uniform(-1, 1, size=lead + (self.config.hidden_size,)), self, "lstm_states" if has_c else "states")
+        if has_c:
             return h, _scaled(rng.uniform(-1, 1, size=lead + (self.config.hidden_size,)), self, "cell_states")
         return h
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from rnnspec.profiles import PROFILES
 from rnnspec.spec import DTYPES, Tolerance
-from rnnspec.spec.scale import REALISTIC, TIERS
+from rnnspec.spec.scale import REALISTIC, TIERS, magnitude
 
 __all__ = ["RunSettings", "DEFAULT_TIMEOUT", "active", "activated"]
 
@@ -37,6 +37,7 @@ class RunSettings:
     max_seq_len: int = REALISTIC.max_seq_len  # the realistic tier's longest sequence
     max_batch: int = REALISTIC.max_batch  # the realistic tier's largest batch
     tier: str | None = None  # the tier being drawn now: set by the runner for each tier's examples
+    magnitude: str | None = None  # the magnitude regime being drawn now (magnitude tier): set by the runner
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -62,6 +63,10 @@ class RunSettings:
                 raise ValueError(f"{name}={value!r} must be an integer of at least 1")
         if self.tier is not None and self.tier not in TIERS:
             raise ValueError(f"tier={self.tier!r} is not one of {list(TIERS)}")
+        if self.magnitude is not None:
+            magnitude(self.magnitude)  # a ValueError naming the regimes
+            if self.tier != "magnitude":
+                raise ValueError(f"magnitude={self.magnitude!r} is a regime of the magnitude tier, not of tier={self.tier!r}")
 
     @property
     def examples(self) -> int:

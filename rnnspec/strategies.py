@@ -77,7 +77,16 @@ def _at_most(values: list[int], *limits: int | None) -> list[int]:
 
 
 def _magnitudes() -> SearchStrategy[str]:
-    return st.sampled_from([m.name for m in MAGNITUDES])
+    """The regime the runner is drawing (one run per regime), else any."""
+    regime = active().magnitude
+    return st.just(regime) if regime else st.sampled_from([m.name for m in MAGNITUDES])
+
+
+def _with_state(capabilities: Collection[str], given: SearchStrategy[bool] | None, tier: str) -> SearchStrategy[bool]:
+    """Drawn, except in the magnitude tier, where the initial state is part of the magnitudes."""
+    if given is None and tier == "magnitude" and "initial_state" in capabilities:
+        return st.just(True)
+    return _flag("initial_state", capabilities, given)
 
 
 @st.composite
@@ -221,7 +230,7 @@ def layer_cases(
         seq_len=seq_len,
         lengths=lengths,
         unbatched=is_unbatched,
-        with_state=draw(_flag("initial_state", capabilities, with_state)),
+        with_state=draw(_with_state(capabilities, with_state, tier)),
         seed=draw(seeds()),
         scale=draw(scale if scale is not None else (st.just(1.0) if tier != "small" else scales())),
         tier=tier,
@@ -277,7 +286,7 @@ def cell_cases(
         batch=batch,
         seq_len=seq_len,
         unbatched=is_unbatched,
-        with_state=draw(_flag("initial_state", capabilities, with_state)),
+        with_state=draw(_with_state(capabilities, with_state, tier)),
         seed=draw(seeds()),
         scale=draw(scales()) if tier == "small" else 1.0,
         tier=tier,

@@ -21,10 +21,11 @@ from rnnspec.settings import RunSettings
 from rnnspec.spec import DTYPES, PROPERTIES
 from rnnspec.targets import FUNCTION_LIKES, LIKES, Target, like_subject_and_cells, load_target
 
-__all__ = ["Defect", "CATALOGUE", "FAITHFUL", "TESTS"]
+__all__ = ["Defect", "CATALOGUE", "FAITHFUL", "TESTS", "SCALE"]
 
 TESTS = Path(__file__).resolve().parent
 DROPINS = "dropins/defects.py"  # independent drop-ins with one thing broken
+SCALE = "dropins/scale_defects.py"  # independent drop-ins broken only at scale or magnitude (rnnspec.spec.scale)
 PLANTED = "planted_defects.py"  # copies of the references with one thing broken
 
 _SPECS = {p.id: p for p in PROPERTIES}
@@ -45,6 +46,7 @@ class Defect:
     origin: str = "property"  # the catcher's failure: "property" (the claim does not hold) or "target" (it raised)
     max_examples: int | None = None  # examples the catcher needs when the quick profile's 8 are too few
     dtype: str | None = None  # draw only this dtype (--dtype) when the defect lives in one (None: every dtype)
+    profile: str = "quick"  # the profile it must be caught at: "default" for the defects of the scale tiers
 
     def __post_init__(self) -> None:
         where = f"of defect {self.name!r}"
@@ -58,8 +60,8 @@ class Defect:
                              f"is a {subject}: the catcher would never run on it")
         if self.origin not in _ORIGINS:
             raise ValueError(f"origin={self.origin!r} {where} is not one of {list(_ORIGINS)}")
-        if self.file not in (DROPINS, PLANTED):
-            raise ValueError(f"file={self.file!r} {where} is not one of {[DROPINS, PLANTED]}")
+        if self.file not in (DROPINS, PLANTED, SCALE):
+            raise ValueError(f"file={self.file!r} {where} is not one of {[DROPINS, PLANTED, SCALE]}")
         if self.dtype is not None and self.dtype not in DTYPES:
             raise ValueError(f"dtype={self.dtype!r} {where} is not one of {list(DTYPES)}")
 
@@ -71,9 +73,15 @@ class Defect:
     def target(self) -> Target:
         return load_target(self.spec, like=self.like)
 
+    @property
+    def at_scale(self) -> bool:
+        """Planted where only the realistic or magnitude tier reaches (tested in the slow tier)."""
+        return self.file == SCALE
+
     def settings(self, *, seed: int = 0) -> RunSettings:
-        """The quick profile, or the examples this defect needs, in its dtype where it names one."""
-        return RunSettings(profile="quick", max_examples=self.max_examples, dtype=self.dtype, seed=seed)
+        """Its profile (quick, or default for the scale defects), or the examples it needs, in its
+        dtype where it names one."""
+        return RunSettings(profile=self.profile, max_examples=self.max_examples, dtype=self.dtype, seed=seed)
 
 
 D = Defect

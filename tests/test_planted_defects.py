@@ -15,9 +15,13 @@ from rnnspec.verdicts import Status
 from rnnspec.verifier import verify
 
 IDS = [d.name for d in CATALOGUE]
+# the defects of the scale tiers are caught at the default profile (seconds each): every fifth in the
+# fast tier, all of them in the slow one
+CAUGHT = [pytest.param(d, marks=pytest.mark.slow if d.at_scale and k % 5 else (), id=d.name)
+          for k, d in enumerate(CATALOGUE)]
 
 
-@pytest.mark.parametrize("defect", CATALOGUE, ids=IDS)
+@pytest.mark.parametrize("defect", CAUGHT)
 def test_planted_defect_is_caught_by_its_catcher(defect):
     verdicts = verify(defect.target(), settings=defect.settings(), select=[defect.catcher])
     assert [v.id for v in verdicts] == [defect.catcher], f"{defect.catcher} does not apply to {defect.spec}"
@@ -31,10 +35,24 @@ def test_planted_defect_is_caught_by_its_catcher(defect):
     assert failure.property_id == defect.catcher
     assert failure.case, f"the failure names no case:\n{verdict.message}"
     assert failure.replay, f"the failure has no replay command:\n{verdict.message}"
+    if defect.at_scale:
+        assert failure.regime.startswith(("realistic tier", "magnitude tier")), verdict.message
+
+
+SCALE = [d for d in CATALOGUE if d.at_scale]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("defect", SCALE, ids=[d.name for d in SCALE])
+def test_a_defect_of_the_scale_tiers_is_invisible_to_the_small_tier(defect):
+    """what the tiers add: the small tier alone, at the same profile, passes it"""
+    (verdict,) = verify(defect.target(), settings=defect.settings().replace(tiers=("small",)), select=[defect.catcher])
+    assert verdict.status is Status.PASSED, verdict.message
 
 
 # every fifth entry's replay in the fast tier (a replay probes and verifies again), all of them in the slow one
-REPLAYED = [pytest.param(d, marks=() if k % 5 == 0 else pytest.mark.slow, id=d.name) for k, d in enumerate(CATALOGUE)]
+REPLAYED = [pytest.param(d, marks=() if k % 5 == 0 and not d.at_scale else pytest.mark.slow, id=d.name)
+            for k, d in enumerate(CATALOGUE)]
 
 
 @pytest.mark.parametrize("defect", REPLAYED)

@@ -54,6 +54,30 @@ def test_tolerance_grows_with_the_square_root_of_steps_times_layers(dtype, seq_l
     assert tolerance(f"torch.{dtype}", seq_len=seq_len, num_layers=num_layers, grad=grad) == got
 
 
+@pytest.mark.parametrize("fan_in, widening", [(1, 1.0), (64, 1.0), (256, 2.0), (2050, math.sqrt(2050 / 64))])
+@pytest.mark.parametrize("size", [1.0, 16.0, 5678.0])
+def test_tolerance_grows_with_the_square_root_of_the_fan_in_past_64_and_its_atol_with_the_magnitude(fan_in, widening,
+                                                                                                   size):
+    assert tolerances.FAN_IN_BASE == 64
+    plain = tolerance("float32", seq_len=4, num_layers=2)
+    got = tolerance("float32", seq_len=4, num_layers=2, fan_in=fan_in, size=size)
+    assert got.rtol == pytest.approx(plain.rtol * widening, rel=1e-15)
+    assert got.atol == pytest.approx(plain.atol * widening * size, rel=1e-15)
+
+
+def test_the_magnitude_regimes_and_their_sizes_are_pinned():
+    from rnnspec.spec.scale import EXP_OVERFLOW, MAGNITUDES, SUBNORMAL, magnitude
+
+    assert [m.name for m in MAGNITUDES] == ["saturating", "overflow", "large_state", "zeros", "subnormal"]
+    assert EXP_OVERFLOW == {"float32": 88.72, "float64": 709.78}
+    for dtype in DTYPES:  # past exp's overflow point; subnormal: below the smallest normal, above 0
+        assert EXP_OVERFLOW[dtype] == pytest.approx(math.log(np.finfo(dtype).max), abs=0.01)
+        assert 0 < SUBNORMAL[dtype] < np.finfo(dtype).smallest_normal
+    assert {m.name: m.size("float32") for m in MAGNITUDES} == {
+        "saturating": 48.0, "overflow": 8 * 88.72, "large_state": 10.0, "zeros": 1.0, "subnormal": 1.0}
+    assert magnitude("overflow").size("float64") == 8 * 709.78
+
+
 def test_a_dtype_without_tolerance_is_an_error_naming_it():
     with pytest.raises(ValueError, match=r"dtype='float16' has no tolerance; expected one of \['float32', 'float64'\]"):
         tolerance("float16")

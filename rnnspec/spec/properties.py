@@ -93,6 +93,7 @@ def _p(id, topic, subject, claim, requires=(), cells=None, cells_skip_reason=Non
 _NO_ARRAYS = ("small",)  # reads a constructor: no sizes, no magnitudes
 _SHAPES_ONLY = ("small", "realistic")  # names and shapes: magnitudes change nothing
 _UNSATURATED = ("small", "realistic")  # a change must show in the output: saturated units hide it
+_OWN_MAGNITUDES = ("small", "realistic")  # sets its own saturating biases, which the magnitude tier's inputs would swamp
 
 
 _GRU = ("gru", "gru_reset_before")
@@ -208,6 +209,9 @@ PROPERTIES: tuple[PropertySpec, ...] = (
     _p("lstm_saturated_gates_keep_memory", "lstm", "layer",
        "with the forget gate saturated open and the input gate shut, c_T = c_0 exactly, over any length",
        requires=["initial_state"], cells=("lstm",)),
+    _p("lstm_cell_is_unbounded_memory", "lstm", "layer",
+       "with the forget and input gates saturated open and g saturated at +-1, each step adds exactly +-1 to c: "
+       "c_T = c_0 + T*g, far beyond 1 over long sequences", cells=("lstm",), tiers=_OWN_MAGNITUDES),
     # lecture 7 section 4: GRU
     _p("gru_update_gate_saturated_copies_state", "gru", "layer",
        "with the update gate saturated at 1, h_T = h_0 over any length (to rounding)",

@@ -14,8 +14,9 @@
 
 A profile's count of examples per property is the small tier's; the realistic and magnitude tiers
 add their share of it (``tier_examples``): at the default profile 25 small, 5 realistic and 4
-magnitude examples, each tier a Hypothesis run of its own, so every property sees realistic and
-magnitude cases rather than leaving them to chance. The tiers run in that order and stop at the first that fails, so the
+magnitude examples, the magnitude tier's spread over its five regimes with at least one each
+(``tier_runs``). Each tier (and each magnitude regime) is a Hypothesis run of its own, so every
+property sees realistic cases and every magnitude regime rather than leaving them to chance. The tiers run in that order and stop at the first that fails, so the
 smallest tier that shows a defect is the one that reports it.
 """
 
@@ -24,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["TIERS", "TIER_SHARES", "SMALL", "REALISTIC", "MAC_BUDGET", "STEP_BUDGET", "Magnitude", "MAGNITUDES",
-           "PLAIN", "magnitude", "tier_examples", "straddles", "forward_macs", "EXP_OVERFLOW", "SUBNORMAL", "Bounds"]
+           "PLAIN", "magnitude", "tier_examples", "tier_runs", "straddles", "forward_macs", "EXP_OVERFLOW", "SUBNORMAL", "Bounds"]
 
 TIERS: tuple[str, ...] = ("small", "realistic", "magnitude")
 
@@ -95,10 +96,13 @@ class Magnitude:
     inputs: float | str = 1.0
     states: float | str = 1.0
     cell_states: float | str = 1.0
+    lstm_states: float | str | None = None  # the initial h of an LSTM, when not ``states`` (a large h0 would shut f)
 
     def scale_of(self, what: str, dtype: str) -> float:
-        """The scale of ``what`` ("inputs", "states" or "cell_states") in ``dtype``."""
+        """The scale of ``what`` ("inputs", "states", "cell_states" or "lstm_states") in ``dtype``."""
         value = getattr(self, what)
+        if value is None:  # lstm_states: as states
+            value = self.states
         if value == "overflow":
             return 8 * EXP_OVERFLOW[dtype]
         if value == "subnormal":
@@ -114,7 +118,7 @@ MAGNITUDES: tuple[Magnitude, ...] = (  # the first is what a one-example magnitu
     Magnitude("saturating", "every gate saturated: |pre-activation| ~ 10 to 50", weights=16.0, inputs=3.0),
     Magnitude("overflow", "pre-activations past exp's overflow point in the dtype", inputs="overflow"),
     Magnitude("large_state", "cell states of 10 to 1e3 (h0 of 10 where there is no cell)", states=10.0,
-              cell_states=1e3),
+              cell_states=1e3, lstm_states=1.0),
     Magnitude("zeros", "exact zeros: inputs and initial states all 0", inputs=0.0, states=0.0, cell_states=0.0),
     Magnitude("subnormal", "subnormal inputs and initial states", inputs="subnormal", states="subnormal",
               cell_states="subnormal"),
@@ -143,3 +147,17 @@ def tier_examples(examples: int, tiers: tuple[str, ...] = TIERS, *, of: tuple[st
     if chosen and not any(chosen.values()):  # too few examples to share, and only other tiers asked for: one each
         chosen = {t: 1 for t in chosen}
     return {t: n for t, n in chosen.items() if n}
+
+
+def tier_runs(examples: int, tiers: tuple[str, ...] = TIERS, *,
+              of: tuple[str, ...] = TIERS) -> list[tuple[str, str | None, int]]:
+    """The Hypothesis runs of one property: (tier, magnitude regime or None, examples), in order.
+    The magnitude tier is one run per regime, each with an equal part of the tier's examples (at
+    least one), so every regime is drawn at every profile."""
+    runs = []
+    for tier, n in tier_examples(examples, tiers, of=of).items():
+        if tier == "magnitude":
+            runs += [(tier, m.name, max(1, -(-n // len(MAGNITUDES)))) for m in MAGNITUDES]
+        else:
+            runs.append((tier, None, n))
+    return runs

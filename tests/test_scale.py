@@ -168,3 +168,20 @@ def test_scale_options_are_checked_in_one_line_with_exit_2(argv, message, capsys
 def test_cell_cases_follow_the_tier_too():
     cases = _drawn(cell_cases(cells=list(CELLS), capabilities=LAYER_CAPABILITIES), "realistic", n=80)
     assert max(c.config.hidden_size for c in cases) >= 512 and all(c.tier == "realistic" for c in cases)
+
+
+@pytest.mark.slow  # ~30 s: the shrinking runs realistic cases
+def test_a_defect_from_some_size_on_shrinks_to_the_smallest_size_that_shows_it():
+    class LastTileDropped(torch_lstm()):  # c_n of the units past the first 32 left at zero (a tile remainder)
+        def forward(self, x, hx=None):
+            out, (h, c) = super().forward(x, hx)
+            if self.hidden_size > 32:
+                c = c.clone()
+                c[..., 32:] = 0
+            return out, (h, c)
+
+    target = TorchLikeTarget(LastTileDropped, like="torch.nn.LSTM", name="tests.x:LastTileDropped")
+    (v,) = verify(target, settings=RunSettings(max_examples=50), select=["matches_reference"])
+    assert v.status is Status.FAILED, v.message
+    assert "hidden_size=33," in v.failure.case and v.failure.regime.startswith("realistic tier: hidden_size=33"), v.message
+    assert "seq_len=1," in v.failure.case and "batch=1," in v.failure.case and "num_layers=1," in v.failure.case

@@ -16,7 +16,7 @@ from reference_impls.params import direction_params
 from rnnspec.spec import LayerConfig, layer_layout
 
 __all__ = ["GradientFlow", "gradient_vs_distance", "StackFlow", "deep_stack_gradients", "ClippingRun",
-           "clipping_trajectories"]
+           "clipping_trajectories", "CellMemory", "cell_memory"]
 
 
 @dataclass
@@ -59,6 +59,40 @@ def gradient_vs_distance(*, hidden: int = 32, length: int = 50, seed: int = 0,
             sigma = float(np.linalg.norm(arrays["weight_hh_l0"], 2))
     distances = list(range(1, length + 1))
     return GradientFlow(distances, norms, [sigma**d for d in distances], sigma)
+
+
+@dataclass
+class CellMemory:
+    steps: list[int]  # t
+    sizes: dict[str, list[float]]  # run -> max over units of |state_t| (c_t for the LSTM, h_t for the RNN)
+
+
+def cell_memory(*, hidden: int = 32, length: int = 1000, seed: int = 0) -> CellMemory:
+    """How large the state grows over ``length`` steps of one random sequence, with the references:
+    an LSTM with its forget and input gates saturated open and g saturated at +-1 (its cell adds
+    exactly +-1 a step: c_t = c_0 + t*g, an unbounded memory), the same LSTM at torch's default
+    init (it forgets), and a vanilla RNN, whose h stays within tanh's (-1, 1)."""
+    x = torch.randn(length, 1, hidden, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+    sign = torch.tensor(np.where(np.random.default_rng([seed, 2]).random(hidden) < 0.5, -1.0, 1.0))
+    runs = {}
+    for name, cell, open_gates in (("LSTM c_t, f = i = 1, g = +-1", "lstm", True),
+                                   ("LSTM c_t, torch's init", "lstm", False), ("RNN h_t (tanh)", "rnn_tanh", False)):
+        config = LayerConfig(cell, hidden, hidden)
+        arrays = random_params(layer_layout(config), rng=np.random.default_rng([seed, 1]), scale=1.0,
+                               hidden_size=hidden, dtype="float64")
+        if open_gates:
+            arrays["bias_ih_l0"][: 2 * hidden] += 1000  # input and forget gates: exactly 1
+            arrays["bias_ih_l0"][2 * hidden : 3 * hidden] += 1000 * sign.numpy()  # g: exactly +-1
+        p = direction_params({k: torch.tensor(v) for k, v in arrays.items()}, 0, 0)
+        step = torch_cells.STEPS[cell]
+        state = (torch.zeros(1, hidden, dtype=torch.float64),) * (2 if cell == "lstm" else 1)
+        sizes = []
+        with torch.no_grad():
+            for t in range(length):
+                state = step(torch_cells.project_input(x[t], p), state, p)
+                sizes.append(float(state[-1].abs().max()))
+        runs[name] = sizes
+    return CellMemory(list(range(1, length + 1)), runs)
 
 
 @dataclass

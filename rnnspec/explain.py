@@ -62,6 +62,26 @@ def figure_gradient_vs_distance(*, hidden: int, length: int, seed: int) -> Figur
     return Figure("gradient_vs_distance", title, rows, _fig_to_png(fig))
 
 
+def figure_cell_memory(*, hidden: int, length: int, seed: int) -> Figure:
+    import matplotlib.pyplot as plt
+
+    memory = experiments.cell_memory(hidden=hidden, length=length, seed=seed)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, sizes in memory.sizes.items():
+        ax.loglog(memory.steps, sizes, label=name, lw=2)
+    ax.set_xlabel("step t")
+    ax.set_ylabel("max over units of |c_t| (LSTM) or |h_t| (RNN), log scale")
+    title = "The LSTM's cell is an unbounded memory (lecture 7 section 3): with f = 1 it only adds"
+    ax.set_title(title + "\n" + f"hidden = input = {hidden}, one random sequence, seed {seed}", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    names = list(memory.sizes)
+    rows = [["t", *names]]
+    for i in _sample(length):
+        rows.append([str(memory.steps[i])] + [f"{memory.sizes[n][i]:.4g}" for n in names])
+    return Figure("cell_memory", title, rows, _fig_to_png(fig))
+
+
 def figure_deep_stacks(*, width: int, depth: int, seed: int) -> Figure:
     import matplotlib.pyplot as plt
 
@@ -119,7 +139,7 @@ def figure_clipping(*, length: int, steps: int) -> Figure:
 
 
 def explain(out: Path, *, seed: int = 0, fmt: str = "png", hidden: int = 32, length: int = 60, depth: int = 30,
-            width: int = 16, steps: int = 40, console=None) -> list[Figure]:
+            width: int = 16, steps: int = 40, memory_length: int = 1000, console=None) -> list[Figure]:
     """Compute, draw and write every figure; print each table; return the figures."""
     import matplotlib
 
@@ -133,6 +153,8 @@ def explain(out: Path, *, seed: int = 0, fmt: str = "png", hidden: int = 32, len
     jobs = [
         ("gradient norm vs distance: RNN, LSTM, GRU", lambda: figure_gradient_vs_distance(hidden=hidden, length=length,
                                                                                           seed=seed)),
+        ("the LSTM's cell state over long sequences", lambda: figure_cell_memory(hidden=hidden, length=memory_length,
+                                                                                 seed=seed)),
         ("deep stacks: plain, residual, highway, dense", lambda: figure_deep_stacks(width=width, depth=depth, seed=seed)),
         ("exploding gradient with and without clipping", lambda: figure_clipping(length=length // 2, steps=steps)),
     ]

@@ -15,17 +15,24 @@ from rnnspec.explain import explain
 SMALL = dict(hidden=8, length=12, depth=8, width=6, steps=20)
 
 
-def test_explain_writes_three_valid_pngs_and_a_self_contained_page(tmp_path):
-    figures = explain(tmp_path, seed=3, fmt="html", **SMALL)
+def test_explain_writes_four_valid_pngs_and_a_self_contained_page(tmp_path):
+    figures = explain(tmp_path, seed=3, fmt="html", memory_length=50, **SMALL)
     pngs = sorted(tmp_path.glob("*.png"))
-    assert [p.stem for p in pngs] == sorted(f.name for f in figures) and len(pngs) == 3
+    assert [p.stem for p in pngs] == sorted(f.name for f in figures) and len(pngs) == 4
     for png in pngs:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         image = matplotlib.image.imread(png)
         assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 300
     page = (tmp_path / "explain.html").read_text()
-    assert page.count("data:image/png;base64,") == 3 and "<script" not in page
+    assert page.count("data:image/png;base64,") == 4 and "<script" not in page
     assert all(f.title in page.replace("&#x27;", "'") for f in figures)
+
+
+def test_the_open_lstm_cell_adds_one_a_step_while_the_rnn_state_stays_under_one():
+    memory = experiments.cell_memory(hidden=4, length=300, seed=1)
+    opened, rnn = memory.sizes["LSTM c_t, f = i = 1, g = +-1"], memory.sizes["RNN h_t (tanh)"]
+    assert opened == [float(t) for t in memory.steps]  # c_t = t*g exactly from c_0 = 0
+    assert max(rnn) < 1 and max(memory.sizes["LSTM c_t, torch's init"]) < 10
 
 
 def test_the_rnn_curve_lies_under_its_bound_and_falls_with_distance():

@@ -33,7 +33,8 @@ def matrix_html(matrix: dict) -> str:
     return page(
         "rnnspec conformance matrix",
         Safe("<h1>rnnspec conformance matrix</h1>"
-             f"<p>profile {escape(matrix['profile'])}{escape(examples)}, seed {matrix['seed']}; {escape(versions)}</p>"),
+             f"<p>profile {escape(matrix['profile'])}{escape(examples)}, seed {matrix['seed']}, tiers "
+             f"{escape(', '.join(matrix.get('tiers', ['small'])))} (rnnspec/spec/scale.py); {escape(versions)}</p>"),
         table(["target"] + [Safe(f"<div>{escape(pid)}</div>") for pid in ids], grid),
         Safe(f"<h2>Discrepancies</h2><ul>{notes}</ul><h2>Not installed</h2><ul>{missing}</ul>"),
         css="table{font-size:12px}td,th{padding:2px 4px}th div{writing-mode:vertical-rl;transform:rotate(180deg)}",

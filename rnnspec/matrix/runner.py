@@ -28,6 +28,8 @@ def run_matrix(settings, *, frameworks=None, on_row: Callable[[dict], None] | No
         command = [sys.executable, "-m", "rnnspec.matrix.worker", name, "--profile", settings.profile,
                    "--seed", str(settings.seed)]
         command += ["--max-examples", str(settings.max_examples)] if settings.max_examples else []
+        command += ["--tiers", ",".join(settings.tiers), "--max-size", str(settings.max_size),
+                    "--max-seq-len", str(settings.max_seq_len), "--max-batch", str(settings.max_batch)]
         # stderr to a file, not a pipe: a framework that warns a lot would fill a pipe nobody reads
         # until the end, and block inside its own warnings.warn
         with tempfile.TemporaryFile("w+") as errors, \
@@ -47,5 +49,5 @@ def run_matrix(settings, *, frameworks=None, on_row: Callable[[dict], None] | No
                 errors.seek(0)
                 missing[name] = f"its process exited with {worker.returncode}: {errors.read().strip()[-2000:]}"
     matrix = {"versions": library_versions(), "profile": settings.profile, "max_examples": settings.max_examples,
-              "seed": settings.seed, "rows": rows, "not_installed": missing}
+              "seed": settings.seed, "tiers": list(settings.tiers), "rows": rows, "not_installed": missing}
     return {**matrix, "discrepancies": discrepancies(matrix)}  # derived from the rows, for readers of the JSON

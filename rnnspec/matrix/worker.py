@@ -62,6 +62,7 @@ def rows(name: str, settings):
 
 def main(argv=None) -> int:
     from rnnspec import arguments
+    from rnnspec.cli import scale_options, scale_settings
     from rnnspec.settings import RunSettings
 
     parser = argparse.ArgumentParser(prog="python -m rnnspec.matrix.worker", description="one framework's rows, as JSON lines")
@@ -69,8 +70,10 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", default="default")
     parser.add_argument("--seed", type=arguments.seed, default=0)
     parser.add_argument("--max-examples", type=arguments.positive_int, default=None)
+    scale_options(parser.add_argument, prefix="--")
     args = parser.parse_args(argv)
-    settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples)
+    settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples,
+                           **scale_settings(lambda name: getattr(args, name)))
     for message in rows(args.framework, settings):
         print(MARKER + json.dumps(message), flush=True)
     return 0

@@ -7,6 +7,7 @@ The cell-state path is additive and gated by f alone: with W_hh = 0, dc_T/dc_0 =
 import numpy as np
 from hypothesis import strategies as st
 
+from properties.saturation import saturating_margins
 from rnnspec.binding import check
 from rnnspec.checks import assert_close, assert_identical
 from rnnspec.running import build, final_state_jacobian, run_layer
@@ -41,10 +42,10 @@ def test_lstm_saturated_gates_keep_memory(target, data):
                                  with_state=st.just(True)), label="case")
     params = case.params()
     H = case.config.hidden_size
-    for name, value in params.items():
-        if name.startswith("bias_ih"):
-            value[:H] -= 1000  # input gate: sigmoid(-1000 + ...) is exactly 0
-            value[H : 2 * H] += 1000  # forget gate: sigmoid(1000 + ...) is exactly 1
+    for name, margin in saturating_margins(case, params).items():
+        value, margin = params[name], margin.astype(params[name].dtype)
+        value[:H] -= margin[:H]  # input gate: sigmoid(<= -1000) is exactly 0
+        value[H : 2 * H] += margin[H : 2 * H]  # forget gate: sigmoid(>= 1000) is exactly 1
     c0 = case.state()[1]
     got = run_layer(target, case, params)
     assert_identical(got.states[1], c0, what="c_n with the forget gate open and the input gate shut vs c_0",
@@ -60,10 +61,10 @@ def test_lstm_cell_is_unbounded_memory(target, data):
     params = case.params()
     H = case.config.hidden_size
     sign = np.where(np.random.default_rng([case.seed, 10]).random(H) < 0.5, -1.0, 1.0)  # g of each unit
-    for name, value in params.items():
-        if name.startswith("bias_ih"):
-            value[: 2 * H] += 1000  # input and forget gates: sigmoid(1000 + ...) is exactly 1
-            value[2 * H : 3 * H] += 1000 * sign.astype(value.dtype)  # g: tanh(+-1000 + ...) is exactly +-1
+    for name, margin in saturating_margins(case, params).items():
+        value, margin = params[name], margin.astype(params[name].dtype)
+        value[: 2 * H] += margin[: 2 * H]  # input and forget gates: sigmoid(>= 1000) is exactly 1
+        value[2 * H : 3 * H] += margin[2 * H : 3 * H] * sign.astype(value.dtype)  # g: tanh(>= 1000 in size) is exactly +-1
     c0 = case.state()[1] if case.with_state else np.zeros_like(case.random_state()[1])
     expected = c0.copy()
     for _ in range(case.seq_len):  # one rounded addition per step, in the case's dtype, as c = 1*c + 1*g is

@@ -76,6 +76,18 @@ def _at_most(values: list[int], *limits: int | None) -> list[int]:
     return kept or [min(values)]
 
 
+def _within_small(config: LayerConfig | CellConfig) -> bool:
+    sizes = (config.input_size, config.hidden_size, getattr(config, "proj_size", 0))
+    return max(sizes) <= SMALL.max_size and getattr(config, "num_layers", 1) <= SMALL.max_layers
+
+
+def _past_small(values: list[int], small: int) -> list[int]:
+    """Those of ``values`` past the small tier's bound, if any (else all): a realistic case whose
+    sizes are all small gets a long sequence or a large batch, so that every realistic example,
+    Hypothesis' first and smallest included, reaches past the small tier somewhere it can."""
+    return [v for v in values if v > small] or values
+
+
 def _magnitudes() -> SearchStrategy[str]:
     """The regime the runner is drawing (one run per regime), else any."""
     regime = active().magnitude
@@ -204,10 +216,14 @@ def layer_cases(
         w = _per_row_step(config)
         seq_top = _bound(max_seq_len, settings.max_seq_len)
         by_steps = STEP_BUDGET // (config.num_layers * config.num_directions)
-        seq_len = draw(st.sampled_from(_at_most(straddles(max(seq_top, min_seq_len), lo=min_seq_len), seq_top,
-                                                by_steps, MAC_BUDGET // (w * fewest)) ))
+        lengths_ = _at_most(straddles(max(seq_top, min_seq_len), lo=min_seq_len), seq_top, by_steps,
+                            MAC_BUDGET // (w * fewest))
+        small_config = _within_small(config)
+        seq_len = draw(st.sampled_from(_past_small(lengths_, SMALL.max_seq_len) if small_config else lengths_))
         batch_top = _bound(max_batch, settings.max_batch)
         batches = _at_most(straddles(max(batch_top, fewest), lo=fewest), batch_top, MAC_BUDGET // (w * seq_len))
+        if small_config and seq_len <= SMALL.max_seq_len:  # no longer sequence allowed: a larger batch, if any
+            batches = _past_small(batches, SMALL.max_batch)
         batch = 1 if is_unbatched else draw(st.sampled_from(batches))
     else:
         seq_len = draw(st.integers(min_seq_len, small_seq_len))
@@ -266,8 +282,10 @@ def cell_cases(
         input_size = draw(st.sampled_from([i for i in sizes if gates * hidden_size * (i + hidden_size) <= MAC_BUDGET]
                                           or sizes[:1]))
         w = gates * hidden_size * (input_size + hidden_size)
-        batch = 1 if is_unbatched else draw(st.sampled_from(_at_most(straddles(_bound(max_batch, settings.max_batch)),
-                                                                     MAC_BUDGET // w)))
+        small_cell = max(input_size, hidden_size) <= SMALL.max_size
+        batches = _at_most(straddles(_bound(max_batch, settings.max_batch)), MAC_BUDGET // w)
+        batch = 1 if is_unbatched else draw(st.sampled_from(_past_small(batches, SMALL.max_batch) if small_cell
+                                                            else batches))
         seq_len = draw(st.sampled_from(_at_most(straddles(_bound(max_seq_len, settings.max_seq_len)),
                                                 STEP_BUDGET, MAC_BUDGET // (w * batch))))
     else:

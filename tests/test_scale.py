@@ -75,6 +75,7 @@ def test_the_realistic_tier_reaches_wide_long_large_and_deep_cases_within_the_bu
         assert per_row_step * case.seq_len * case.batch <= MAC_BUDGET or (case.seq_len == 1 and case.batch <= 2)
         assert case.seq_len * c.num_layers * c.num_directions <= STEP_BUDGET
         assert case.tier == "realistic" and case.scale == 1.0
+        assert case.regime().endswith("(beyond the small tier)"), case  # the first, smallest example too
         if case.lengths is not None and case.batch > 1:
             assert {1, case.seq_len} <= set(case.lengths)  # spread from 1 to T
     assert max(max(c.config.input_size, c.config.hidden_size) for c in cases) >= 512

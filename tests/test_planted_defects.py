@@ -70,8 +70,11 @@ def test_the_replay_of_the_catch_fails_again(defect, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("defect", CATALOGUE, ids=IDS)
 def test_no_property_errors_on_a_planted_defect(defect):
-    verdicts = verify(defect.target(), settings=defect.settings())
+    # the quick profile for every entry: the defects of the scale tiers are caught at the default
+    # profile by test_planted_defect_is_caught_by_its_catcher; here every property must only run
+    verdicts = verify(defect.target(), settings=defect.settings().replace(profile="quick"))
     errors = [v for v in verdicts if v.status in (Status.ERROR, Status.HUNG)]
     assert not errors, "\n".join(f"{v.id}: {v.status}\n{v.message}" for v in errors)
-    assert {v.id: v.status for v in verdicts}[defect.catcher] is Status.FAILED, (
-        f"{defect.catcher} did not catch {defect.name} when run with every property")
+    if not defect.at_scale:
+        assert {v.id: v.status for v in verdicts}[defect.catcher] is Status.FAILED, (
+            f"{defect.catcher} did not catch {defect.name} when run with every property")

@@ -38,6 +38,7 @@ SCRIPTS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "check_gru_forms.py": (("keras", "jax", "flax", "equinox"), {"KERAS_BACKEND": "torch"}),
     "confirm_flax_nnx_grucell_has_no_b_hn.py": (("jax", "flax"), {}),
     "confirm_flax_rnn_zero_length_row_is_last_padded_carry.py": (("jax", "flax"), {}),
+    "confirm_flax_lstm_flushes_subnormal_cell_state.py": (("jax", "flax"), {}),
     # torch: TorchScript and torch.compile
     "confirm_torch_jit_script_rnn_layers_have_no_forward.py": ((), {}),
     "confirm_torch_compile_runs_rnn_layers_eagerly.py": ((), {}),

@@ -66,8 +66,8 @@ def test_an_assertion_inside_the_target_is_the_targets_with_the_case():
 
 def test_what_the_target_prints_is_summarised_not_interleaved(capsys):
     v = _one(Chatty, "torch.nn.GRUCell", "cell_matches_reference")
-    # the quick profile: 8 small, 2 realistic and 1 magnitude example, one call each
-    assert v.status == "passed" and v.printed.startswith("the target printed 11 lines while the property ran")
+    # the quick profile: 8 small, 2 realistic and 1 example of each of the 5 magnitude regimes, one call each
+    assert v.status == "passed" and v.printed.startswith("the target printed 15 lines while the property ran")
     assert "| forward called with" in v.printed and "more lines" in v.printed
     assert "forward called" not in capsys.readouterr().out
 

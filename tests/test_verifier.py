@@ -22,8 +22,8 @@ def test_profile_and_max_examples_apply_per_run():
     quick = len(calls)
     calls.clear()
     verify(target, select=["omitted_state_is_zeros"], settings=RunSettings(profile="quick", max_examples=3))
-    # omitted_state builds twice per example; quick: 8 small + 2 realistic + 1 magnitude examples
-    assert len(calls) < quick <= 2 * (8 + 2 + 1), (len(calls), quick)
+    # omitted_state builds twice per example; quick: 8 small + 2 realistic + 5 magnitude (one per regime)
+    assert len(calls) < quick <= 2 * (8 + 2 + 5), (len(calls), quick)
     calls.clear()
     verify(target, select=["omitted_state_is_zeros"], settings=RunSettings(profile="quick", tiers=("small",)))
     assert len(calls) <= 2 * 8, len(calls)

@@ -4,10 +4,11 @@
   to 2 times torch's initialisation. Counterexamples shrink to a handful of numbers.
 - ``realistic``: the sizes kernels and ports dispatch on. Input, hidden and projection sizes,
   sequence lengths and batches are drawn from the straddles of powers of two (2^k - 1, 2^k,
-  2^k + 1) up to the run's ``max_size`` (1025), ``max_seq_len`` (513) and ``max_batch`` (129); stacks of up to 4 layers, bidirectional and projected; packed
-  lengths spread from 1 to T in one batch. A case costs at most ``MAC_BUDGET`` multiply-adds per
-  forward pass and ``STEP_BUDGET`` cell steps per call, so a wide case is short and a long one
-  narrow (H=1025 comes with a few steps, T=513 with H up to about 100).
+  2^k + 1) up to the run's ``max_size`` (1025), ``max_seq_len`` (513) and ``max_batch`` (129);
+  stacks of up to 4 layers, bidirectional and projected; packed lengths spread from 1 to T in one
+  batch; every example reaches past the small tier somewhere. A case costs at most
+  ``MAC_BUDGET`` multiply-adds per forward pass and ``STEP_BUDGET`` cell steps per call, so a wide
+  case is short and a long one narrow (H=1025 comes with a few steps, T=513 with H up to about 100).
 - ``magnitude``: small sizes with the magnitudes that break activations and accumulators
   (``MAGNITUDES``): saturated gates, pre-activations past ``exp``'s overflow in the case's dtype,
   cell states of 10 to 1e3, exact zeros, subnormal inputs and states.
@@ -16,8 +17,9 @@ A profile's count of examples per property is the small tier's; the realistic an
 add their share of it (``tier_examples``): at the default profile 25 small, 5 realistic and 4
 magnitude examples, the magnitude tier's spread over its five regimes with at least one each
 (``tier_runs``). Each tier (and each magnitude regime) is a Hypothesis run of its own, so every
-property sees realistic cases and every magnitude regime rather than leaving them to chance. The tiers run in that order and stop at the first that fails, so the
-smallest tier that shows a defect is the one that reports it.
+property sees realistic cases and every magnitude regime rather than leaving them to chance. The
+tiers run in that order and stop at the first that fails, so the smallest tier that shows a
+defect is the one that reports it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["TIERS", "TIER_SHARES", "SMALL", "REALISTIC", "MAC_BUDGET", "STEP_BUDGET", "Magnitude", "MAGNITUDES",
-           "PLAIN", "magnitude", "tier_examples", "tier_runs", "straddles", "forward_macs", "EXP_OVERFLOW", "SUBNORMAL", "Bounds"]
+           "PLAIN", "magnitude", "tier_examples", "tier_runs", "straddles", "forward_macs", "EXP_OVERFLOW",
+           "SUBNORMAL", "Bounds"]
 
 TIERS: tuple[str, ...] = ("small", "realistic", "magnitude")
 

@@ -8,7 +8,9 @@ import shlex
 
 import pytest
 
+from rnnspec import arguments
 from rnnspec.settings import RunSettings
+from rnnspec.spec.scale import TIERS
 from rnnspec.verifier import verify
 
 pytestmark = pytest.mark.skipif(
@@ -73,11 +75,12 @@ def test_nnx_gru_lacks_b_hn_and_is_reported_and_the_replay_reproduces_it():
     parser = argparse.ArgumentParser()
     for option in ("--like", "--variant", "--select", "--profile", "--dtype"):
         parser.add_argument(option)
+    parser.add_argument("--tiers", type=arguments.tiers, default=TIERS)
     parser.add_argument("target")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--max-examples", type=int)
     args = parser.parse_args(shlex.split(replay.removeprefix("rnnspec verify ")))
     target = load_target(args.target, like=args.like, cells=tuple(args.variant.split(",")) if args.variant else None)
     again = verify(target, select=[args.select], settings=RunSettings(
-        seed=args.seed, profile=args.profile, max_examples=args.max_examples, dtype=args.dtype))
+        seed=args.seed, profile=args.profile, max_examples=args.max_examples, dtype=args.dtype, tiers=args.tiers))
     assert [(v.id, v.status, v.message) for v in again] == [("cell_matches_reference", status, message)]

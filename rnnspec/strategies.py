@@ -278,7 +278,7 @@ def cell_cases(
         settings = active()
         gates = cell_kind(cell).num_gates
         sizes = straddles(max(_bound(max_size, settings.max_size), min_size), lo=min_size)
-        hidden_size = draw(st.sampled_from(_at_most(sizes, MAC_BUDGET // (gates * (min_size + 1)) )))
+        hidden_size = draw(st.sampled_from([h for h in sizes if gates * h * (min_size + h) <= MAC_BUDGET] or sizes[:1]))
         input_size = draw(st.sampled_from([i for i in sizes if gates * hidden_size * (i + hidden_size) <= MAC_BUDGET]
                                           or sizes[:1]))
         w = gates * hidden_size * (input_size + hidden_size)

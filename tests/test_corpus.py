@@ -53,7 +53,7 @@ QUANTIZABLE_RENAME = (
 @dataclass(frozen=True)
 class Finding:
     kind: str  # "defect", "API deviation", "by design" (real, inherent to the method) or "limitation"
-    explains: Callable[[dict], bool]  # whether a failure's case (its fields) is one this finding produces
+    explains: Callable[[dict], bool]  # whether a failure's case (its fields, and "property") is one it produces
 
 
 def _proj(case):
@@ -71,7 +71,8 @@ FINDINGS: dict[str, Finding] = {
     "confirm_torchrl_LSTM_positional_order.py": Finding("API deviation", _constructor),
     "confirm_quantizable_LSTM_bidirectional_stack.py": Finding(
         "defect", lambda c: c.get("num_layers", 1) >= 2 and c.get("bidirectional", False)),
-    "confirm_quantizable_LSTM_float64_omitted_state.py": Finding("defect", lambda c: c.get("dtype") == "float64"),
+    "confirm_quantizable_LSTM_float64_omitted_state.py": Finding(  # float32_agrees_with_float64 runs float64 too
+        "defect", lambda c: c.get("dtype") == "float64" or c.get("property") == "float32_agrees_with_float64"),
     "confirm_quantizable_LSTM_unbatched_shape.py": Finding("defect", lambda c: c.get("unbatched", False)),
     "confirm_quantizable_LSTM_lacks.py": Finding("limitation", _constructor),  # no proj_size in its constructor
     "confirm_dynamic_quant_not_causal.py": Finding("by design", lambda c: c.get("seq_len", 1) >= 2),
@@ -215,7 +216,7 @@ def test_corpus_target_fails_only_by_its_confirmed_findings(target, tmp_path, ca
         assert named and all(n in FINDINGS for n in named), (
             f"{prop['id']}: its xfails reason names no known finding's script: {prop['reason']!r}")
         for failure in prop["failures"]:
-            case = _case(failure["case"])
+            case = {**_case(failure["case"]), "property": prop["id"]}
             assert any(FINDINGS[n].explains(case) for n in named), (
                 f"{prop['id']}: a failure none of {named} explains (a new finding?):\n"
                 f"  {failure['headline']}\n  case: {failure['case']}")

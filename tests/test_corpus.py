@@ -1,16 +1,15 @@
 """The corpus (tests/corpus/README.md): real RNN code nobody here wrote, verified with command-line
 flags only, no glue, and every failure it reports confirmed without rnnspec.
 
-Per corpus target: ``rnnspec verify TARGET FLAGS --profile quick --json --xfails
+Per corpus target: ``rnnspec verify TARGET FLAGS --profile quick --tiers small --json --xfails
 tests/corpus/xfails/NAME.txt`` exits 0 (every failure is a known finding); each xfailed failure is
 explained by a finding whose script, named in the xfails entry's reason, reproduces it against
 torch with the same weights and no rnnspec (exit 0); so does every option left out (probed out or
 ``--lacks``); a failure's replay, without the xfails, fails again (exit 1). No verdict of the corpus
-or of the planted catalogue reads as Hypothesis' bare summary ("Hypothesis found N distinct
-failures", an ExceptionGroup): the catalogue is verified with every property in a process of its
-own (tests/corpus/scan_catalogue.py), started with the first test here so that it runs beside the
-corpus. The slow tier: torchrl and tensordict are needed for the torchrl targets (skipped, with the
-reason, without them), fbgemm for the int8 ones.
+reads as Hypothesis' bare summary ("Hypothesis found N distinct failures", an ExceptionGroup; the
+planted catalogue's verdicts are checked for it in tests/test_planted_defects.py). The slow tier:
+torchrl and tensordict are needed for the torchrl targets (skipped, with the reason, without them),
+fbgemm for the int8 ones.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from typing import Callable
 import pytest
 import torch
 
-from defect_catalogue import CATALOGUE
 from rnnspec import cli
 from rnnspec.spec import LayerConfig, layer_layout
 from rnnspec.targets import TargetError, load_target, resolve
@@ -168,34 +166,8 @@ def _bare(text: str) -> list[str]:
     return [b for b in BARE if b in text]
 
 
-@pytest.fixture(scope="module")
-def catalogue_scan(request, tmp_path_factory):
-    """The catalogue's verdicts, verified in a process of its own that starts with the first test of
-    this module that asks (so it runs beside the corpus); waited for by the test that reads it. None
-    when no test of this run reads it."""
-    if not any(getattr(item, "originalname", "") == "test_no_catalogue_verdict_reads_as_a_bare_hypothesis_summary"
-               for item in request.session.items):
-        yield None
-        return
-    folder = tmp_path_factory.mktemp("catalogue")
-    out, log = folder / "verdicts.json", folder / "output.txt"
-    with open(log, "w") as printed:  # a file, not a pipe: nobody reads it until the scan is done
-        process = subprocess.Popen([sys.executable, str(CORPUS / "scan_catalogue.py"), str(out)], cwd=folder,
-                                   stdout=printed, stderr=subprocess.STDOUT)
-
-    def read() -> dict:
-        code = process.wait(timeout=900)
-        assert code == 0, f"scan_catalogue.py exited {code}:\n{log.read_text()[-5000:]}"
-        return json.loads(out.read_text())
-
-    yield read
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-
-
 @pytest.mark.parametrize("target", _params())
-def test_corpus_target_fails_only_by_its_confirmed_findings(target, tmp_path, catalogue_scan):
+def test_corpus_target_fails_only_by_its_confirmed_findings(target, tmp_path):
     xfails = CORPUS / "xfails" / f"{target.name}.txt"
     report_path = tmp_path / "r.json"
     done = _verify([*target.flags, *RUN_OPTIONS, "--json", str(report_path), "--xfails", str(xfails)], cwd=tmp_path)
@@ -260,17 +232,6 @@ def test_every_xfails_file_is_a_corpus_target_and_names_existing_scripts():
                 assert not missing, f"{target.name}.txt: {entry.strip()} names missing scripts {missing}"
     for script in {*FINDINGS, *(s for t in TARGETS for s in t.left_out.values())}:
         assert (CORPUS / script).is_file(), script
-
-
-def test_no_catalogue_verdict_reads_as_a_bare_hypothesis_summary(catalogue_scan):
-    """Every property on every planted defect (the catalogue's settings: quick, or the examples a
-    defect needs): each failure is reported as itself, never as Hypothesis' summary of several."""
-    verdicts = catalogue_scan()
-    assert set(verdicts) == {d.name for d in CATALOGUE}
-    bare = [f"{name}: {v['id']}: {v['message']}" for name, vs in verdicts.items() for v in vs
-            if _bare(json.dumps(v))]
-    assert not bare, "\n".join(bare)
-    assert any(v["status"] == "failed" for vs in verdicts.values() for v in vs)  # it did verify something
 
 
 # --- --from-float (load_target(..., from_float=True)): how the int8 targets are built ------------------

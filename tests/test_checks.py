@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnspec.checks import assert_at_most, assert_close, assert_identical
+from rnnspec.checks import assert_at_least, assert_at_most, assert_close, assert_identical
 from rnnspec.failures import PropertyFailure
 from rnnspec.spec import Tolerance
 
@@ -66,3 +66,70 @@ def test_identical_is_exact():
     assert_identical(np.array([1.0, 2.0]), np.array([1.0, 2.0]), what="x", case=None)
     with pytest.raises(PropertyFailure, match="1 of 2 elements changed"):
         assert_identical(np.array([1.0, 2.0]), np.array([1.0, np.nextafter(2.0, 3.0)]), what="x", case=None)
+
+
+# --- every assertion's failure, word for word: what it names, which case, which element ---------------
+
+def _failure(check, *args, **kwargs):
+    with pytest.raises(PropertyFailure) as info:
+        check(*args, **kwargs)
+    return info.value.failure
+
+
+def test_identical_names_the_first_changed_element_and_the_case():
+    failure = _failure(assert_identical, np.array([1.0, 2.0, 3.0]), np.array([1.0, np.nextafter(2.0, 3.0), 0.0]),
+                       what="x", case="C")
+    assert (failure.headline, failure.case) == ("x: 2 of 3 elements changed", "'C'")
+    assert failure.details == ("first at (1,): got 2.0, expected 2.0000000000000004 (exact comparison)",)
+    failure = _failure(assert_identical, np.zeros(3), np.zeros(2), what="x", case="C")
+    assert (failure.headline, failure.case) == ("x: shape (3,), expected (2,)", "'C'")
+
+
+def test_identical_matches_nan_with_nan_and_compares_integers_exactly():
+    assert_identical(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), what="x", case=None)
+    assert_identical(np.array([2**62, 7]), np.array([2**62, 7]), what="n", case=None)
+    # 2**62 and 2**62 + 1 are the same float64: integers are compared as integers
+    failure = _failure(assert_identical, np.array([2**62 + 1]), np.array([2**62]), what="n", case=None)
+    assert failure.details == (f"first at (0,): got {2**62 + 1}, expected {2**62} (exact comparison)",)
+
+
+def test_at_least_takes_no_slack_unless_given_one_and_names_the_one_given():
+    failure = _failure(assert_at_least, 0.5, 0.75, what="s", case="C")
+    assert (failure.headline, failure.case) == ("s: got 0.5, expected at least 0.75", "'C'")
+    assert_at_least(1.0 - 1e-7, 1.0, what="s", case=None, atol=1e-6)
+    failure = _failure(assert_at_least, 0.5, 0.75, what="s", case=None, rtol=1e-3, atol=1e-6)
+    assert failure.details == ("shortfall 0.25 > allowed 0.000751 (atol=1e-06 + rtol=0.001*|bound|)",)
+    failure = _failure(assert_at_most, 2.5, 2.0, what="n", case="C")
+    assert failure.case == "'C'" and failure.details == ("excess 0.5 > allowed 0 (rtol=0*|bound|)",)
+
+
+def test_runs_close_names_what_differs_with_its_label_and_case():
+    from rnnspec.checks import assert_runs_close
+    from rnnspec.running import LayerRun
+
+    out, h, c = np.zeros((2, 1, 3)), np.zeros((1, 1, 3)), np.ones((1, 1, 3))
+    expected = LayerRun(out, (h, c))
+    assert_runs_close(LayerRun(out, (h, c)), expected, tol=TOL, case=None)
+    cases = [(LayerRun(out + 1, (h, c)), "reverse: output: 6 of 6 elements differ beyond the tolerance"),
+             (LayerRun(out, (h,)), "reverse: 1 final states, expected 2"),
+             (LayerRun(out, (h + 1, c)), "reverse: h_n: 3 of 3 elements differ beyond the tolerance"),
+             (LayerRun(out, (h, c + 1)), "reverse: c_n: 3 of 3 elements differ beyond the tolerance")]
+    for got, headline in cases:
+        failure = _failure(assert_runs_close, got, expected, tol=TOL, case="C", label="reverse: ")
+        assert (failure.headline, failure.case) == (headline, "'C'")
+
+
+def test_grads_close_names_each_gradient_with_its_label_and_case():
+    from rnnspec.checks import assert_grads_close
+    from rnnspec.oracle import GradSet
+
+    x, h0, c0, w = np.zeros((2, 1, 3)), np.zeros((1, 1, 4)), np.zeros((1, 1, 4)), np.zeros((16, 3))
+    expected = GradSet(x, (h0, c0), {"weight_ih_l0": w})
+    assert_grads_close(GradSet(x, (h0, c0), {"weight_ih_l0": w}), expected, tol=TOL, case=None, label="torch")
+    cases = [(GradSet(x + 1, (h0, c0), {"weight_ih_l0": w}), "d loss/d input (torch)"),
+             (GradSet(x, (h0 + 1, c0), {"weight_ih_l0": w}), "d loss/d h0 (torch)"),
+             (GradSet(x, (h0, c0 + 1), {"weight_ih_l0": w}), "d loss/d c0 (torch)"),
+             (GradSet(x, (h0, c0), {"weight_ih_l0": w + 1}), "d loss/d weight_ih_l0 (torch)")]
+    for got, what in cases:
+        failure = _failure(assert_grads_close, got, expected, tol=TOL, case="C", label="torch")
+        assert failure.headline.startswith(f"{what}: ") and failure.case == "'C'", failure

@@ -186,3 +186,19 @@ def test_a_defect_from_some_size_on_shrinks_to_the_smallest_size_that_shows_it()
     assert v.status is Status.FAILED, v.message
     assert "hidden_size=33," in v.failure.case and v.failure.regime.startswith("realistic tier: hidden_size=33"), v.message
     assert "seq_len=1," in v.failure.case and "batch=1," in v.failure.case and "num_layers=1," in v.failure.case
+
+
+def test_the_work_of_a_step_is_one_multiply_add_per_weight():
+    """forward_macs counts, independently, what torch's layout holds: each weight (not bias) element
+    is one multiply-add per row and step."""
+    import math
+
+    from rnnspec.spec import LayerConfig, layer_layout
+
+    for config in (LayerConfig("lstm", 3, 5), LayerConfig("gru", 7, 4, num_layers=3, bidirectional=True),
+                   LayerConfig("lstm", 6, 8, num_layers=2, bidirectional=True, proj_size=3),
+                   LayerConfig("rnn_tanh", 2, 9, num_layers=2)):
+        weights = sum(math.prod(shape) for name, shape in layer_layout(config) if name.startswith("weight"))
+        assert forward_macs(gates=CELLS[config.cell].num_gates, input_size=config.input_size,
+                            hidden_size=config.hidden_size, output_size=config.output_size,
+                            num_layers=config.num_layers, directions=config.num_directions) == weights, config

@@ -133,3 +133,17 @@ def test_grads_close_names_each_gradient_with_its_label_and_case():
     for got, what in cases:
         failure = _failure(assert_grads_close, got, expected, tol=TOL, case="C", label="torch")
         assert failure.headline.startswith(f"{what}: ") and failure.case == "'C'", failure
+
+
+def test_close_names_the_worst_excess_a_nan_first_and_the_case_of_a_shape_failure():
+    # the excess over the allowed error ranks the bad elements: 2 off at 1000 (allowed 1) is less wrong
+    # than 1.5 off at 0 (allowed 1e-6)
+    tol = Tolerance(rtol=1e-3, atol=1e-6)
+    failure = _failure(assert_close, np.array([1002.0, 1.5, 0.0]), np.array([1000.0, 0.0, 0.0]), tol=tol, what="y",
+                       case="C")
+    assert failure.headline == "y: 2 of 3 elements differ beyond the tolerance"
+    assert failure.details[0].startswith("worst element (1,): got 1.5, expected 0"), failure.details
+    failure = _failure(assert_close, np.array([5.0, np.nan]), np.array([0.0, 0.0]), tol=tol, what="y", case=None)
+    assert failure.details[0].startswith("worst element (1,): got nan"), failure.details
+    failure = _failure(assert_close, np.zeros(3), np.zeros(2), tol=tol, what="y", case="C")
+    assert (failure.headline, failure.case) == ("y: shape (3,), expected (2,)", "'C'")

@@ -10,7 +10,7 @@ import pytest
 from rnnspec.spec import CELLS, TOPICS, CellConfig, LayerConfig, PropertySpec, parameter_count, property_spec, tolerance
 from rnnspec.spec.layout import cell_layout
 from rnnspec.spec.scale import TIERS
-from rnnspec.spec.options import missing_capability_reason
+from rnnspec.spec.options import capabilities_of, missing_capability_reason
 from rnnspec.spec.properties import SUBJECTS
 from rnnspec.verdicts import Status, Verdict
 
@@ -74,3 +74,22 @@ def test_a_cell_counts_as_its_one_layer_and_lacks_are_listed_each_with_what_it_i
 def test_a_verdict_holds_its_failures_as_a_tuple():
     verdict = Verdict("p", "gru", "a claim", Status.PASSED, 0.0, failures=[])
     assert verdict.failures == () and isinstance(verdict.failures, tuple)
+
+
+def test_an_entry_as_rnnspec_spec_prints_it():
+    from rnnspec.spec.options import REQUIRED
+
+    entry = PropertySpec("p", "gru", "a claim", "layer", frozenset({"grad", "packed"}), ("gru",), "GRU only",
+                         ("small", "realistic"))
+    assert entry.as_dict() == {"id": "p", "topic": "gru", "claim": "a claim", "subject": "layer",
+                               "requires": ["grad", "packed"], "cells": ["gru"], "cells_skip_reason": "GRU only",
+                               "tiers": ["small", "realistic"]}
+    assert PropertySpec("p", "gru", "a claim", "cell").as_dict()["cells"] is None
+    assert repr(REQUIRED) == "REQUIRED"  # how `rnnspec spec` shows an argument every caller passes
+
+
+def test_a_property_may_require_an_opt_in_capability_and_name_every_cell_kind():
+    assert PropertySpec("p", "semantics", "a claim", "layer", frozenset({"zero_length"})).requires == {"zero_length"}
+    assert PropertySpec("p", "semantics", "a claim", "layer", cells=tuple(CELLS)).cells == tuple(CELLS)
+    message = _message(lambda: PropertySpec("p", "gru", "a claim", "layer", frozenset({"wings"})))
+    assert message.endswith(f"expected some of {sorted(capabilities_of('layer', opt_in=True))}"), message

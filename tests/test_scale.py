@@ -8,8 +8,8 @@ from hypothesis import given, seed, settings, strategies as st
 from rnnspec import cli
 from rnnspec.settings import RunSettings, activated
 from rnnspec.spec import CELLS, LAYER_CAPABILITIES, property_spec
-from rnnspec.spec.scale import (MAC_BUDGET, MAGNITUDES, REALISTIC, SMALL, STEP_BUDGET, TIERS, forward_macs, straddles,
-                                tier_examples)
+from rnnspec.spec.scale import (MAC_BUDGET, MAGNITUDES, REALISTIC, SMALL, STEP_BUDGET, TIERS, forward_macs, magnitude,
+                                straddles, tier_examples, tier_runs)
 from rnnspec.strategies import cell_cases, layer_cases
 from rnnspec.targets import TorchLikeTarget
 from rnnspec.verdicts import Status
@@ -27,10 +27,31 @@ def test_straddles_are_powers_of_two_and_their_neighbours_ascending():
     (25, {"small": 25, "realistic": 5, "magnitude": 4}),
     (8, {"small": 8, "realistic": 2, "magnitude": 1}),
     (200, {"small": 200, "realistic": 40, "magnitude": 30}),
+    (3, {"small": 3, "realistic": 1, "magnitude": 1}),  # the first count with a share for the scale tiers
     (2, {"small": 2}),
 ])
 def test_each_profile_guarantees_realistic_and_magnitude_examples(examples, split):
     assert tier_examples(examples) == split
+
+
+def test_the_runs_of_a_property_are_its_tiers_in_order_and_one_per_magnitude_regime():
+    regimes = [m.name for m in MAGNITUDES]
+    assert tier_runs(40) == [("small", None, 40), ("realistic", None, 8), *(("magnitude", r, 2) for r in regimes)]
+    assert tier_runs(33) == [("small", None, 33), ("realistic", None, 7), *(("magnitude", r, 1) for r in regimes)]
+    assert tier_runs(25, of=("small", "magnitude")) == [("small", None, 25), *(("magnitude", r, 1) for r in regimes)]
+    assert tier_runs(25, ("realistic",), of=("small",)) == []
+
+
+def test_straddles_end_at_the_bound_whether_or_not_it_is_a_power_of_two():
+    assert straddles(64)[-3:] == [33, 63, 64] and straddles(65)[-3:] == [63, 64, 65]
+    assert straddles(66)[-4:] == [63, 64, 65, 66]
+
+
+def test_an_unknown_magnitude_is_refused_with_the_known_ones():
+    with pytest.raises(ValueError) as info:
+        magnitude("huge")
+    assert str(info.value) == ("magnitude='huge' is not one of ['plain', 'saturating', 'overflow', 'large_state', "
+                               "'zeros', 'subnormal']")
 
 
 def test_a_tier_alone_gets_what_it_gets_in_a_full_run_so_its_replay_draws_the_same_examples():

@@ -91,6 +91,11 @@ def module_in_sys_modules():
     def add(module):
         sys.modules[module.__name__] = module
         names.append(module.__name__)
+        # Hypothesis remembers the modules it has read by id(); a module freed earlier in the session can
+        # leave its id to this one, which Hypothesis would then never read (the test passed alone and
+        # failed in CI's full run). Forget the id, so the module is new to Hypothesis as it is to us.
+        from hypothesis.internal.conjecture import providers
+        getattr(providers, "_seen_modules", set()).discard(id(module))
         return module
 
     yield add

@@ -4,8 +4,9 @@
     OMP_NUM_THREADS=1 mutmut run [NAME ...] # [tool.mutmut] in pyproject.toml says what is mutated and
                                             # which tests run; names take wildcards (rnnspec.checks.*)
 
-OMP_NUM_THREADS=1: mutmut forks each mutant's run from a process that has run torch, and a forked
-child can hang for good in torch's OpenMP pool (sleeping, so mutmut's CPU-time limit never fires).
+OMP_NUM_THREADS=1: mutmut forks each mutant's run from a process that has run torch; without it a
+forked child slept for 10 minutes at 0% CPU (the fork-after-OpenMP hang, we believe; asleep, it never
+reaches mutmut's CPU-time limit).
     python mutation/recheck.py recheck.json # each survivor again, in a plain run of the tests
     python mutation/report.py --recheck recheck.json --note "..."   # docs/mutation.{md,json}, in the original
 

@@ -85,6 +85,13 @@ class Defect:
 
 
 D = Defect
+
+
+def S(*args) -> Defect:
+    """A defect of the scale tiers: an independent drop-in in SCALE, caught at the default profile."""
+    return Defect(*args, file=SCALE, profile="default")
+
+
 CATALOGUE: tuple[Defect, ...] = (
     # gate order
     D("LSTMInputForgetSwapped", "torch.nn.LSTM", "gate order", "matches_reference"),
@@ -180,61 +187,45 @@ CATALOGUE: tuple[Defect, ...] = (
     D("residual_around_the_whole_stack", "residual_stack", "connections: residual path",
       "residual_stack_has_identity_path", file=PLANTED),
     # scale and magnitude (rnnspec.spec.scale): caught at the default profile, not by the small tier
-    D("LSTMRemainderTileReadsFirstTile", "torch.nn.LSTM", "scale: tile remainder", "matches_reference",
-      file=SCALE, profile="default"),
-    D("GRUInputTailPastLastTileIgnored", "torch.nn.GRU", "scale: tile remainder", "matches_reference",
-      file=SCALE, profile="default"),
-    D("LSTMCellRemainderTileNotWritten", "torch.nn.LSTMCell", "scale: tile remainder", "cell_matches_reference",
-      file=SCALE, profile="default"),
-    D("LSTMWideFastPathWithoutRecurrentBias", "torch.nn.LSTM", "scale: size-dispatched fast path",
-      "matches_reference", file=SCALE, profile="default"),
-    D("GRUWideInputFastPathSwapsResetUpdate", "torch.nn.GRU", "scale: size-dispatched fast path",
-      "matches_reference", file=SCALE, profile="default"),
-    D("GRUCellWideInputFastPathSwapsResetUpdate", "torch.nn.GRUCell", "scale: size-dispatched fast path",
-      "cell_matches_reference", file=SCALE, profile="default"),
-    D("RNNCellWideFastPathWithoutRecurrentBias", "torch.nn.RNNCell", "scale: size-dispatched fast path",
-      "cell_matches_reference", file=SCALE, profile="default"),
-    D("LSTMChunkBoundaryDropsCellState", "torch.nn.LSTM", "scale: sequence chunks", "matches_reference",
-      file=SCALE, profile="default"),
-    D("GRUChunksRestartFromInitialState", "torch.nn.GRU", "scale: sequence chunks", "matches_reference",
-      file=SCALE, profile="default"),
+    S("LSTMRemainderTileReadsFirstTile", "torch.nn.LSTM", "scale: tile remainder", "matches_reference"),
+    S("GRUInputTailPastLastTileIgnored", "torch.nn.GRU", "scale: tile remainder", "matches_reference"),
+    S("LSTMCellRemainderTileNotWritten", "torch.nn.LSTMCell", "scale: tile remainder", "cell_matches_reference"),
+    S("LSTMWideFastPathWithoutRecurrentBias", "torch.nn.LSTM", "scale: size-dispatched fast path",
+      "matches_reference"),
+    S("GRUWideInputFastPathSwapsResetUpdate", "torch.nn.GRU", "scale: size-dispatched fast path",
+      "matches_reference"),
+    S("GRUCellWideInputFastPathSwapsResetUpdate", "torch.nn.GRUCell", "scale: size-dispatched fast path",
+      "cell_matches_reference"),
+    S("RNNCellWideFastPathWithoutRecurrentBias", "torch.nn.RNNCell", "scale: size-dispatched fast path",
+      "cell_matches_reference"),
+    S("LSTMChunkBoundaryDropsCellState", "torch.nn.LSTM", "scale: sequence chunks", "matches_reference"),
+    S("GRUChunksRestartFromInitialState", "torch.nn.GRU", "scale: sequence chunks", "matches_reference"),
     # the forward pass is exact: only the gradients see it
-    D("RNNTruncatedBackpropEvery64Steps", "torch.nn.RNN", "scale: truncated backprop", "grads_match_reference",
-      file=SCALE, profile="default"),
-    D("RNNMicroBatchesDropLastPartial", "torch.nn.RNN", "scale: micro-batches", "matches_reference",
-      file=SCALE, profile="default"),
-    D("RNNCellMicroBatchTailReadsFirstRows", "torch.nn.RNNCell", "scale: micro-batches", "cell_matches_reference",
-      file=SCALE, profile="default"),
+    S("RNNTruncatedBackpropEvery64Steps", "torch.nn.RNN", "scale: truncated backprop", "grads_match_reference"),
+    S("RNNMicroBatchesDropLastPartial", "torch.nn.RNN", "scale: micro-batches", "matches_reference"),
+    S("RNNCellMicroBatchTailReadsFirstRows", "torch.nn.RNNCell", "scale: micro-batches", "cell_matches_reference"),
     # stack_is_composition draws 2 or 3 layers in every tier (so a third layer is within its small
     # tier's reach); only matches_reference's realistic tier reaches a fourth
-    D("LSTMFourthLayerReadsSecondLayerOutput", "torch.nn.LSTM", "scale: deep stacks", "matches_reference",
-      file=SCALE, profile="default"),
-    D("GRUFourthLayerReusesThirdLayerWeights", "torch.nn.GRU", "scale: deep stacks", "matches_reference",
-      file=SCALE, profile="default"),
-    D("GRULengthOneRowsTakenForEmptyInLargeBatches", "torch.nn.GRU", "scale: packed lengths in large batches",
-      "packed_is_each_alone", file=SCALE, profile="default"),
+    S("LSTMFourthLayerReadsSecondLayerOutput", "torch.nn.LSTM", "scale: deep stacks", "matches_reference"),
+    S("GRUFourthLayerReusesThirdLayerWeights", "torch.nn.GRU", "scale: deep stacks", "matches_reference"),
+    S("GRULengthOneRowsTakenForEmptyInLargeBatches", "torch.nn.GRU", "scale: packed lengths in large batches",
+      "packed_is_each_alone"),
     # an LSTM layer's i and f gates are saturated at +-1000 by small-tier properties
     # (lstm_saturated_gates_keep_memory, lstm_cell_is_unbounded_memory), which an overflowing sigmoid fails there
-    D("LSTMCellNaiveSigmoid", "torch.nn.LSTMCell", "magnitude: overflow", "cell_matches_reference", file=SCALE,
-      profile="default"),
-    D("RNNNaiveTanh", "torch.nn.RNN", "magnitude: overflow", "matches_reference", file=SCALE, profile="default"),
-    D("GRUCellNaiveTanh", "torch.nn.GRUCell", "magnitude: overflow", "cell_matches_reference", file=SCALE,
-      profile="default"),
-    D("LSTMNaiveTanhOfCellState", "torch.nn.LSTM", "magnitude: large cell state", "matches_reference", file=SCALE,
-      profile="default"),
+    S("LSTMCellNaiveSigmoid", "torch.nn.LSTMCell", "magnitude: overflow", "cell_matches_reference"),
+    S("RNNNaiveTanh", "torch.nn.RNN", "magnitude: overflow", "matches_reference"),
+    S("GRUCellNaiveTanh", "torch.nn.GRUCell", "magnitude: overflow", "cell_matches_reference"),
+    S("LSTMNaiveTanhOfCellState", "torch.nn.LSTM", "magnitude: large cell state", "matches_reference"),
     # with the gates held open c grows by 1 a step: past 50 only in the realistic tier's long sequences
-    D("LSTMClipsCellStateAt50", "torch.nn.LSTM", "scale: large cell state over long sequences",
-      "lstm_cell_is_unbounded_memory", file=SCALE, profile="default"),
-    D("LSTMCellClipsCellStateAt50", "torch.nn.LSTMCell", "magnitude: large cell state", "cell_matches_reference",
-      file=SCALE, profile="default"),
-    D("GRUClampsInitialStateToTanhRange", "torch.nn.GRU", "magnitude: large state", "matches_reference",
-      file=SCALE, profile="default"),
-    D("RNNCellRescalesInputByMaxMagnitude", "torch.nn.RNNCell", "magnitude: exact zeros", "cell_matches_reference",
-      file=SCALE, profile="default"),
-    D("GRUCellNormalisesInputWithUnderflowingNorm", "torch.nn.GRUCell", "magnitude: subnormals",
-      "cell_matches_reference", file=SCALE, profile="default"),
+    S("LSTMClipsCellStateAt50", "torch.nn.LSTM", "scale: large cell state over long sequences",
+      "lstm_cell_is_unbounded_memory"),
+    S("LSTMCellClipsCellStateAt50", "torch.nn.LSTMCell", "magnitude: large cell state", "cell_matches_reference"),
+    S("GRUClampsInitialStateToTanhRange", "torch.nn.GRU", "magnitude: large state", "matches_reference"),
+    S("RNNCellRescalesInputByMaxMagnitude", "torch.nn.RNNCell", "magnitude: exact zeros", "cell_matches_reference"),
+    S("GRUCellNormalisesInputWithUnderflowingNorm", "torch.nn.GRUCell", "magnitude: subnormals",
+      "cell_matches_reference"),
 )
-del D
+del D, S
 
 # (target, like): the faithful drop-ins and reference modules the defects are planted in
 FAITHFUL: tuple[tuple[str, str], ...] = tuple(

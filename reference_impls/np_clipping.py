@@ -20,6 +20,8 @@ EPS = 1e-6  # torch's: scale = min(max_norm / (total_norm + EPS), 1)
 
 def _norm(v: np.ndarray, norm_type: float) -> np.ndarray:
     a = np.abs(v.ravel())
+    if a.size == 0 and math.isinf(norm_type):  # torch's refusal: max and min of nothing have no identity
+        raise RuntimeError(f"the {norm_type} norm of an empty gradient is undefined")
     if a.size == 0:
         return np.zeros((), v.dtype)
     if math.isinf(norm_type):
@@ -60,4 +62,4 @@ def _clip_by_total_norm(grads, max_norm, *, norm_type, error_if_nonfinite):
 def clip_by_value(grads, clip_value: float):
     """Clamp every element to [-clip_value, clip_value]; NaN stays NaN. Returns the new list."""
     v = float(clip_value)
-    return [None if g is None else np.where(np.isnan(g), g, np.clip(g, -v, v)) for g in grads]
+    return [None if g is None else np.clip(g, -v, v) for g in grads]  # np.clip keeps NaN (numpy >= 1.17)

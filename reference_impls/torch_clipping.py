@@ -17,6 +17,8 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 def _p_norm(v: torch.Tensor, p: float) -> torch.Tensor:
     a = v.detach().abs().reshape(-1)
+    if a.numel() == 0 and math.isinf(p):  # torch's refusal: max and min of nothing have no identity
+        raise RuntimeError(f"the {p} norm of an empty gradient is undefined")
     if a.numel() == 0:
         return a.new_zeros(())
     if math.isinf(p):

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from rnnspec import error_sizes
 from rnnspec.checks import assert_at_least, assert_at_most, assert_close, assert_identical
 from rnnspec.failures import PropertyFailure
 from rnnspec.spec import Tolerance
@@ -147,3 +148,10 @@ def test_close_names_the_worst_excess_a_nan_first_and_the_case_of_a_shape_failur
     assert failure.details[0].startswith("worst element (1,): got nan"), failure.details
     failure = _failure(assert_close, np.zeros(3), np.zeros(2), tol=tol, what="y", case="C")
     assert (failure.headline, failure.case) == ("y: shape (3,), expected (2,)", "'C'")
+
+
+def test_close_records_its_comparison_under_its_name():
+    """The error sizes an approximate target's report shows name the comparison the worst error was in."""
+    with error_sizes.recording() as result:
+        assert_close(np.array([1.0, 2.0]), np.array([1.0, 2.5]), tol=Tolerance(rtol=1.0, atol=1.0), what="h_n", case=None)
+    assert (result().absolute.what, result().absolute.value, result().absolute.where) == ("h_n", 0.5, (1,))

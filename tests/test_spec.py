@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from rnnspec.spec import (CELLS, PROPERTIES, TOPICS, CellConfig, LayerConfig, layer_layout, parameter_count,
-                          tolerance)
+from rnnspec.spec import (CELLS, PROPERTIES, TOPICS, CellConfig, LayerConfig, cell_kind, layer_layout,
+                          parameter_count, parameter_count_formula, tolerance)
 from rnnspec.verifier import property_functions, select_properties
 
 
@@ -94,3 +94,18 @@ def test_opt_in_capabilities_are_known_but_claimed_only_where_declared():
     assert "constructor" in TorchLikeTarget(torch.nn.GRUCell, like="torch.nn.GRUCell").capabilities
     zero = [p for p in PROPERTIES if "zero_length" in p.requires]
     assert [p.id for p in zero] == ["zero_length_rows_keep_their_state"] and "packed" in zero[0].requires
+
+
+@pytest.mark.parametrize("config", [LayerConfig("lstm", 3, 5), LayerConfig("gru", 4, 6, num_layers=3, bidirectional=True),
+                                    LayerConfig("rnn_tanh", 2, 7, num_layers=2, bias=False),
+                                    LayerConfig("lstm", 3, 8, num_layers=2, bidirectional=True, proj_size=5)])
+def test_the_printed_parameter_count_formula_counts_the_parameters(config):
+    """`rnnspec spec` prints the formula: evaluated as written, it gives parameter_count and the layout's size."""
+    formula, legend = parameter_count_formula().split(", G = ", 1)
+    G = cell_kind(config.cell).num_gates
+    assert f"{config.cell.split('_')[0]} {G}" in legend
+    P, H = config.proj_size, config.hidden_size
+    values = dict(G=G, H=H, I=config.input_size, P=P, R=P or H, D=config.num_directions, L=config.num_layers,
+                  bias=int(config.bias))
+    counted = eval(formula.replace("[", "(").replace("]", ")"), {}, values)
+    assert counted == parameter_count(config) == sum(math.prod(shape) for _, shape in layer_layout(config))

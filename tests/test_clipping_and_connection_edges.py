@@ -76,12 +76,13 @@ def test_no_gradients_at_all_have_norm_zero_like_torchs():
         assert float(torch_clipping.clip_grad_norm_(_params(grads), 1.0)) == 0.0
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("norm_type", [1.0, 2.0, 3.0])
-def test_an_empty_gradient_counts_as_norm_zero(norm_type):
-    grads = [np.zeros((0, 3)), np.array([3.0, -4.0])]
+def test_an_empty_gradient_counts_as_norm_zero(norm_type, dtype):
+    grads = [np.zeros((0, 3), dtype), np.array([3.0, -4.0], dtype)]
     expected = torch.nn.utils.get_total_norm([torch.from_numpy(g) for g in grads], norm_type)
     norm = np_clipping.total_norm(grads, norm_type)
-    assert norm.dtype == np.float64 and float(norm) == pytest.approx(float(expected), rel=1e-15)
+    assert norm.dtype == dtype and float(norm) == pytest.approx(float(expected), rel=1e-15)
     assert float(torch_clipping.clip_grad_norm_(_params(grads), 10.0, norm_type)) == pytest.approx(float(expected), rel=1e-15)
 
 

@@ -18,7 +18,7 @@ from reference_impls import np_bptt, np_cells, np_layers, torch_layers, torch_mo
 from reference_impls.params import direction_params
 from rnnspec.spec import CellConfig, LayerConfig, layer_layout
 
-BUILTIN = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn_tanh": torch.nn.RNN}
+BUILTIN = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn_tanh": torch.nn.RNN, "rnn_relu": torch.nn.RNN}
 BUILTIN_CELL = {"lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell, "rnn_tanh": torch.nn.RNNCell}
 
 
@@ -28,6 +28,8 @@ def _builtin(config: LayerConfig, dtype=torch.float64):
                    bidirectional=config.bidirectional, dtype=dtype)
     if config.proj_size:
         options["proj_size"] = config.proj_size
+    if config.cell == "rnn_relu":
+        options["nonlinearity"] = "relu"
     return BUILTIN[config.cell](config.input_size, config.hidden_size, **options)
 
 
@@ -70,7 +72,7 @@ def _torch_grads(module, x, hx, d_out, d_h, lengths=None):
     return x.grad, None if hx is None else tuple(s.grad for s in hx), dict(module.named_parameters())
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
 def test_numpy_backward_in_float32_keeps_float32_and_matches_torch(cell):
     config = LayerConfig(cell, 3, 4, num_layers=2, bidirectional=True)
     module = _builtin(config, torch.float32)

@@ -5,10 +5,9 @@ A case is a frozen dataclass with a readable ``name``; ``case.build()`` makes it
 inputs once (seeded) and returns a ``Bench`` whose ``run()`` is one timed call. CUDA runs
 synchronise before returning, so a timer around ``run()`` measures the work, not its launch.
 
-FLOP counts (``Bench.flops``) count matrix products only, 2 FLOPs per multiply-add:
-    forward, per layer, direction and step:  2 * B * G * H * (I_l + H)     (G gates)
-    backward: twice the forward's products (d input and d weights), so forward+backward = 3x.
-Element-wise work (gates, activations) is left out: it is O(B*G*H) per step against O(B*G*H*(I+H)).
+FLOP counts (``Bench.flops``) count matrix products only, 2 FLOPs per multiply-add, forward+backward
+3x the forward: ``rnnspec.bench.timing.call_flops``, which ``rnnspec bench`` reports too, as it
+does the fp32 peak (``peak_gflops``) and forward+backward (``forward_backward``) defined there.
 """
 
 from __future__ import annotations
@@ -22,9 +21,10 @@ from typing import Callable
 import numpy as np
 import torch
 
+from rnnspec.bench.timing import call_flops, forward_backward, peak_gflops
 from rnnspec.cases import random_params
 from reference_impls import np_bptt, np_layers, torch_cells, torch_clipping, torch_layers
-from rnnspec.spec import CellConfig, LayerConfig, cell_kind, cell_layout, layer_layout
+from rnnspec.spec import CellConfig, LayerConfig, cell_layout, layer_layout
 
 __all__ = ["Bench", "LayerCase", "CellCase", "ClipCase", "LAYER_CASES", "CELL_CASES", "CLIP_CASES", "ALL_CASES",
            "DEVICES", "CELLS", "IMPLS", "by_name", "smoke", "sized", "peak_gflops", "synchronize"]
@@ -68,25 +68,6 @@ def _timed(fn, device):
     return run
 
 
-def _tensors(obj):
-    if isinstance(obj, torch.Tensor):
-        yield obj
-    elif isinstance(obj, (tuple, list)):
-        for o in obj:
-            yield from _tensors(o)
-
-
-def _backward(forward, leaves):
-    """forward, then backward of the sum of every output; gradients cleared for the next call."""
-    def run():
-        loss = sum(t.sum() for t in _tensors(forward()))
-        loss.backward()
-        for t in leaves:
-            t.grad = None
-        return loss
-    return run
-
-
 @dataclass(frozen=True)
 class LayerCase:
     cell: str  # rnn_tanh, lstm or gru
@@ -110,10 +91,7 @@ class LayerCase:
                            bidirectional=self.bidirectional)
 
     def flops(self) -> int:
-        c, G = self.config, cell_kind(self.cell).num_gates
-        per_step = sum(2 * self.batch * G * c.hidden_size * (c.layer_input_size(l) + c.hidden_size)
-                       for l in range(c.num_layers)) * c.num_directions
-        return per_step * self.seq_len * (3 if self.mode == "forward_backward" else 1)
+        return call_flops(self.config, batch=self.batch, seq_len=self.seq_len, backward=self.mode == "forward_backward")
 
     def build(self) -> Bench:
         c, dev, grad = self.config, self.device, self.mode == "forward_backward"
@@ -124,12 +102,12 @@ class LayerCase:
             if not grad:
                 return Bench(lambda: np_layers.rnn(c, params, x_np), self.flops(), dev)
 
-            def forward_backward():  # the loss is the sum of every output, as for torch
+            def numpy_forward_backward():  # the loss is the sum of every output, as for torch
                 out, h, tape = np_bptt.forward(c, params, x_np)
                 ones = tuple(np.ones_like(s) for s in h) if isinstance(h, tuple) else np.ones_like(h)
                 return np_bptt.backward(tape, np.ones_like(out), ones)
 
-            return Bench(forward_backward, self.flops(), dev)
+            return Bench(numpy_forward_backward, self.flops(), dev)
         x = torch.tensor(x_np, device=dev, requires_grad=grad)
         if self.impl == "native":
             module = _NATIVE_LAYER[self.cell](self.hidden, self.hidden, num_layers=self.num_layers,
@@ -142,7 +120,7 @@ class LayerCase:
             leaves = [x, *params.values()]
             forward = functools.partial(torch_layers.rnn, c, params, x, step=step)
         if grad:
-            return Bench(_timed(_backward(forward, leaves), dev), self.flops(), dev)
+            return Bench(_timed(forward_backward(forward, leaves), dev), self.flops(), dev)
         return Bench(_timed(torch.no_grad()(forward), dev), self.flops(), dev)
 
 
@@ -160,8 +138,8 @@ class CellCase:
         return f"cell-{self.cell}-{self.impl}-{self.mode}-H{self.hidden}-B{self.batch}-{self.device}"
 
     def flops(self) -> int:
-        return 2 * self.batch * cell_kind(self.cell).num_gates * self.hidden * 2 * self.hidden * (
-            3 if self.mode == "forward_backward" else 1)
+        return call_flops(CellConfig(self.cell, self.hidden, self.hidden), batch=self.batch, seq_len=1,
+                          backward=self.mode == "forward_backward")
 
     def build(self) -> Bench:
         c, dev, grad = CellConfig(self.cell, self.hidden, self.hidden), self.device, self.mode == "forward_backward"
@@ -179,7 +157,7 @@ class CellCase:
             params = _params(cell_layout(c), hidden=self.hidden, device=dev, requires_grad=grad)
             leaves, call = [x, *params.values()], functools.partial(torch_layers.cell, c, params, x)
         if grad:
-            return Bench(_timed(_backward(call, leaves), dev), self.flops(), dev)
+            return Bench(_timed(forward_backward(call, leaves), dev), self.flops(), dev)
         return Bench(_timed(torch.no_grad()(call), dev), self.flops(), dev)
 
 
@@ -263,17 +241,3 @@ def sized(case):
 
 def by_name(name: str):
     return sized(ALL_CASES[name])
-
-
-@functools.lru_cache(maxsize=None)
-def peak_gflops(device: str = "cpu", n: int = 2048, repeats: int = 5) -> float:
-    """The machine's fp32 matrix-product rate, measured here: the best of ``repeats`` n x n products
-    (torch.utils.benchmark.Timer: it synchronizes CUDA and keeps torch's thread count)."""
-    from torch.utils.benchmark import Timer
-
-    a = torch.randn(n, n, device=device)
-    b = torch.randn(n, n, device=device)
-    timer = Timer("a @ b", globals={"a": a, "b": b}, num_threads=torch.get_num_threads())
-    timer.timeit(1)  # warm up
-    best = min(timer.timeit(1).mean for _ in range(repeats))
-    return 2 * n**3 / best / 1e9

@@ -12,25 +12,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import torch
 
-from benchmarks.cases import CELLS, LayerCase, peak_gflops
+from benchmarks.cases import CELLS, LayerCase
+from rnnspec.bench.timing import interleaved_times, peak_gflops
 
 
 def measure(cases: dict, *, repeats: int) -> dict[str, float]:
     benches = {key: case.build() for key, case in cases.items()}
     for bench in benches.values():
         bench.run()  # warm up (and compile)
-    times = {key: [] for key in benches}
-    for _ in range(repeats):
-        for key, bench in benches.items():
-            bench.run()  # settles the thread pool this implementation uses
-            for _ in range(3):
-                start = time.perf_counter()
-                bench.run()
-                times[key].append(time.perf_counter() - start)
+    times = interleaved_times({key: bench.run for key, bench in benches.items()}, repeats=repeats, per_round=3,
+                              settle=True)
     return {key: statistics.median(t) for key, t in times.items()}
 
 

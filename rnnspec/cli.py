@@ -1,7 +1,8 @@
-"""The ``rnnspec`` command: ``spec``, ``verify TARGET``, ``matrix`` and ``explain``.
+"""The ``rnnspec`` command: ``spec``, ``verify TARGET``, ``bench TARGET``, ``matrix`` and ``explain``.
 
 Exit codes of verify: 0 every applicable property passed, 1 one failed, 2 the target cannot be
-loaded or the command is misused (one line on stderr, before any work).
+loaded or the command is misused (one line on stderr, before any work). bench exits 0 when it
+ran (rows it could not time are skipped with the reason) and 2 as verify does.
 """
 
 from __future__ import annotations
@@ -59,6 +60,56 @@ def scale_settings(get) -> dict:
     return {name: get(name) for name in ("tiers", "max_size", "max_seq_len", "max_batch")}
 
 
+def _target_options(parser) -> None:
+    """The target and the options that shape how it is built and called, shared by verify and bench."""
+    group = parser.add_argument_group("the target")
+    group.add_argument("target", help="package.module:Name, package.module.Name or path/to/file.py:Name")
+    group.add_argument("--like", help="the torch built-in the target is a drop-in for, e.g. torch.nn.LSTM")
+    group.add_argument("--variant", type=arguments.cells, help="the cell kinds it claims, comma-separated, e.g. gru_reset_before")
+    group.add_argument("--rename", action="append", type=arguments.rename, default=[], metavar="PATTERN=REPLACEMENT",
+                       help="map the target's parameter names to torch's: a regular expression and its replacement, "
+                            "applied in order (repeatable); a single wrapped submodule is found without it")
+    group.add_argument("--lengths-arg", metavar="NAME",
+                       help="the forward takes a padded batch and lengths under this keyword instead of a PackedSequence")
+    group.add_argument("--lengths-kind", choices=["absolute", "relative"], default="absolute",
+                       help="lengths as row lengths (absolute, default) or as length / padded length (relative)")
+    group.add_argument("--from-float", action="store_true",
+                       help="build torch's layer with the weights, then convert it with the target's from_float "
+                            "(torch.ao's convention, e.g. torch.ao.nn.quantized.dynamic.LSTM)")
+    group.add_argument("--lacks", type=arguments.names, default=(),
+                       help="options the target does not support, comma-separated (e.g. packed,proj,grad): never "
+                            "drawn (bench: grad skips the backward, float64 the float64 rows)")
+
+
+def _sizes(text: str):
+    from rnnspec.bench import parse_sizes
+
+    try:
+        return parse_sizes(text)
+    except ValueError as e:
+        raise arguments.ArgumentError(str(e)) from None
+
+
+def _bench_options(bench) -> None:
+    from rnnspec.spec import DTYPES
+    from rnnspec.spec.scale import BENCH_SIZES
+
+    standard = "; ".join(f"{s.batch},{s.seq_len},{s.input_size},{s.hidden_size}" for s in BENCH_SIZES)
+    bench.add_argument("--sizes", type=_sizes, action="extend", dest="sizes", metavar="B,T,I,H[;B,T,I,H...]",
+                       help=f"batch, steps, input and hidden size of each size timed (default: the registry's "
+                            f"{standard})")
+    bench.add_argument("--size", type=_sizes, action="extend", dest="sizes", metavar="B,T,I,H",
+                       help="one size (repeatable); with --sizes, all are timed")
+    bench.add_argument("--mode", choices=["forward", "backward", "both"], default="both",
+                       help="forward (no_grad), backward (forward then backward of the sum of every output) or both "
+                            "(default)")
+    bench.add_argument("--repeats", type=arguments.positive_int, default=5,
+                       help="timed calls of each, interleaved with the native layer's; the median is reported (default 5)")
+    bench.add_argument("--dtype", choices=DTYPES, default="float32", help="dtype of weights and inputs (default float32)")
+    bench.add_argument("--threads", type=arguments.positive_int, help="torch.set_num_threads(N) first (default: torch's)")
+    bench.add_argument("--json", metavar="PATH", type=arguments.writable_file, help="also write the results as JSON to PATH")
+
+
 def _parser() -> argparse.ArgumentParser:
     from rnnspec import __version__
 
@@ -70,9 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     spec.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
     verify = sub.add_parser("verify", help="run every applicable property on a target")
-    verify.add_argument("target", help="package.module:Name, package.module.Name or path/to/file.py:Name")
-    verify.add_argument("--like", help="the torch built-in the target is a drop-in for, e.g. torch.nn.LSTM")
-    verify.add_argument("--variant", type=arguments.cells, help="the cell kinds it claims, comma-separated, e.g. gru_reset_before")
+    _target_options(verify)
     _run_options(verify, timeout=True)
     verify.add_argument("--select", action="append", help="a property id or topic (repeatable)")
     verify.add_argument("--json", metavar="PATH", type=arguments.writable_file, help="also write the report as JSON to PATH")
@@ -80,18 +129,6 @@ def _parser() -> argparse.ArgumentParser:
                         help="also write the report as one self-contained HTML page")
     verify.add_argument("--xfails", metavar="FILE",
                         help="known failures: one property id a line, '# reason' after it; unmatched entries warn")
-    verify.add_argument("--rename", action="append", type=arguments.rename, default=[], metavar="PATTERN=REPLACEMENT",
-                        help="map the target's parameter names to torch's: a regular expression and its replacement, "
-                             "applied in order (repeatable); a single wrapped submodule is found without it")
-    verify.add_argument("--lengths-arg", metavar="NAME",
-                        help="the forward takes a padded batch and lengths under this keyword instead of a PackedSequence")
-    verify.add_argument("--lengths-kind", choices=["absolute", "relative"], default="absolute",
-                        help="lengths as row lengths (absolute, default) or as length / padded length (relative)")
-    verify.add_argument("--from-float", action="store_true",
-                        help="build torch's layer with the weights, then convert it with the target's from_float "
-                             "(torch.ao's convention, e.g. torch.ao.nn.quantized.dynamic.LSTM)")
-    verify.add_argument("--lacks", type=arguments.names, default=(),
-                        help="options the target does not support, comma-separated (e.g. packed,proj): never drawn")
     verify.add_argument("--claims", type=arguments.names, default=(),
                         help="opt-in options the target supports, comma-separated (zero_length: rows of length 0 "
                              "passed as padded input with lengths=)")
@@ -102,6 +139,10 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--atol", type=arguments.non_negative, help="approximate targets: ... at least this absolute error")
     verify.add_argument("--errors", action="store_true",
                         help="print each property's largest absolute and relative error against what it compared")
+
+    bench = sub.add_parser("bench", help="time a target against torch's native layer: forward, backward, GFLOP/s")
+    _target_options(bench)
+    _bench_options(bench)
 
     matrix = sub.add_parser("matrix", help="every installed framework against every property")
     matrix.add_argument("--json", metavar="PATH", type=arguments.writable_file, help="write the matrix as JSON")
@@ -198,6 +239,16 @@ def _spec(args) -> int:
     return 0
 
 
+def _loaded_target(args):
+    """The target named by the options of ``_target_options`` (verify's and bench's), not yet probed."""
+    from rnnspec.targets import load_target
+
+    if os.getcwd() not in sys.path:  # as `python -m rnnspec` would: the user's folder imports
+        sys.path.insert(0, os.getcwd())
+    return load_target(args.target, like=args.like, cells=args.variant, rename=tuple(args.rename),
+                       lengths_argument=args.lengths_arg, lengths_kind=args.lengths_kind, from_float=args.from_float)
+
+
 def load_verify_target(args):
     """The target, run settings and probe results that ``rnnspec verify``'s parsed ``args`` ask for
     (the matrix builds its flagged rows the same way). TargetError, ValueError or OSError on a
@@ -205,18 +256,14 @@ def load_verify_target(args):
     from rnnspec.probing import prepare
     from rnnspec.settings import RunSettings, activated
     from rnnspec.spec import Tolerance
-    from rnnspec.targets import load_target
     from rnnspec.verifier import check_dtype, select_properties, settings_for
 
-    if os.getcwd() not in sys.path:  # as `python -m rnnspec` would: the user's folder imports
-        sys.path.insert(0, os.getcwd())
     tolerance = None if args.rtol is None and args.atol is None else Tolerance(rtol=args.rtol or 0.0,
                                                                                atol=args.atol or 0.0)
     settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples, dtype=args.dtype,
                            timeout=args.timeout, tolerance=tolerance, **scale_settings(lambda name: getattr(args, name)))
     select_properties(args.select)
-    loaded = load_target(args.target, like=args.like, cells=args.variant, rename=tuple(args.rename),
-                         lengths_argument=args.lengths_arg, lengths_kind=args.lengths_kind, from_float=args.from_float)
+    loaded = _loaded_target(args)
     with activated(settings):  # the probes' calls are timed too
         prepared = prepare(loaded, lacks=args.lacks, claims=args.claims, strict=args.strict)
     check_dtype(prepared.target, settings.dtype)
@@ -273,13 +320,55 @@ def _verify(args) -> int:
     return code
 
 
+def _bench(args) -> int:
+    import torch
+
+    from rnnspec.bench import (bench, busy_note, header_lines, json_report, measure_peak_gflops, native_for,
+                               table_lines)
+    from rnnspec.probing import prepare
+    from rnnspec.report import write_json
+    from rnnspec.spec.scale import BENCH_SIZES
+    from rnnspec.targets import TargetError
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        loaded = _loaded_target(args)
+        native = native_for(loaded)
+        prepared = prepare(loaded, lacks=args.lacks)
+    except (TargetError, ValueError, OSError) as e:
+        return _usage_error("bench", str(e))
+    target, sizes = prepared.target, args.sizes or BENCH_SIZES
+    modes = ("forward", "backward") if args.mode == "both" else (args.mode,)
+    for line in header_lines(target, native=native, dtype=args.dtype, repeats=args.repeats,
+                             unsupported=prepared.unsupported):
+        print(line, flush=True)
+    _progress("measuring the fp32 peak (a 2048x2048 matrix product)")
+    before = measure_peak_gflops()
+    results = bench(target, native=native, sizes=sizes, modes=modes, dtype=args.dtype, repeats=args.repeats,
+                    probed=prepared.unsupported, on_start=lambda i, n, label: _progress(f"[{i}/{n}] {label}"))
+    _progress("measuring the fp32 peak again")
+    peak = max(before, measure_peak_gflops())  # the better of the two: a busy moment lowers one
+    for line in table_lines(results, peak=peak) + [note for note in (busy_note(),) if note]:
+        print(line)
+    if args.json:
+        write_json(json_report(target, native=native, results=results, peak=peak, repeats=args.repeats), args.json)
+    return 0
+
+
+def _progress(message: str) -> None:
+    """What a long run is doing, on stderr (stdout keeps the results)."""
+    print(f"rnnspec bench: {message} ...", file=sys.stderr, flush=True)
+
+
 def main(argv=None) -> int:
     # Hypothesis caches what it learns under .hypothesis/ in the working folder: keep the user's
     # folder clean unless they chose a place (HYPOTHESIS_STORAGE_DIRECTORY)
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(cache, "rnnspec", "hypothesis"))
     args = _parser().parse_args(argv)
-    return {"spec": _spec, "verify": _verify, "explain": _explain, "matrix": _matrix}[args.command](args)
+    return {"spec": _spec, "verify": _verify, "bench": _bench, "explain": _explain,
+            "matrix": _matrix}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 __all__ = ["TIERS", "TIER_SHARES", "SMALL", "REALISTIC", "MAC_BUDGET", "STEP_BUDGET", "Magnitude", "MAGNITUDES",
            "PLAIN", "magnitude", "tier_examples", "tier_runs", "straddles", "forward_macs", "EXP_OVERFLOW",
-           "SUBNORMAL", "Bounds"]
+           "SUBNORMAL", "Bounds", "BenchSize", "BENCH_SIZES", "QUICK_BENCH_SIZES"]
 
 TIERS: tuple[str, ...] = ("small", "realistic", "magnitude")
 
@@ -80,6 +80,23 @@ def forward_macs(*, gates: int, input_size: int, hidden_size: int, output_size: 
         inp = input_size if layer == 0 else output_size * directions
         total += gates * hidden_size * (inp + output_size) + (hidden_size * output_size if output_size != hidden_size else 0)
     return total * directions
+
+
+@dataclass(frozen=True)
+class BenchSize:
+    """One size `rnnspec bench` times: a one-layer, one-direction layer over T steps (a cell: T steps of it)."""
+
+    batch: int  # rows B
+    seq_len: int  # steps T
+    input_size: int  # features of x, I
+    hidden_size: int  # features of h, H
+
+
+# `rnnspec bench`'s standard sizes (benchmarks/cases.py's layers at B=64, T=100): the common H=256
+# and a large hidden size, where the matrix products dominate
+BENCH_SIZES: tuple[BenchSize, ...] = (BenchSize(64, 100, 256, 256), BenchSize(64, 100, 1024, 1024))
+# every code path of the bench in milliseconds: what its tests time
+QUICK_BENCH_SIZES: tuple[BenchSize, ...] = (BenchSize(2, 3, 4, 5),)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ standard sizes (``rnnspec.spec.scale.BENCH_SIZES``) or the user's.
 - ``report``: the table and the JSON object.
 """
 
-from .measure import MODES, BenchResult, bench, native_for, parse_sizes, size_label
+from .measure import MODES, BenchResult, bench, calls, native_for, parse_sizes, size_label
 from .report import busy_note, header_lines, json_report, machine, table_lines
 from .timing import (FLOP_CONVENTION, MEMORY_CONVENTION, call_flops, forward_backward, interleaved_times,
                      measure_peak_gflops, peak_gflops)
 
-__all__ = ["MODES", "BenchResult", "bench", "native_for", "parse_sizes", "size_label", "busy_note", "header_lines",
+__all__ = ["MODES", "BenchResult", "bench", "calls", "native_for", "parse_sizes", "size_label", "busy_note", "header_lines",
            "json_report", "machine", "table_lines", "FLOP_CONVENTION", "MEMORY_CONVENTION", "call_flops",
            "forward_backward", "interleaved_times", "measure_peak_gflops", "peak_gflops"]

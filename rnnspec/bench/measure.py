@@ -26,7 +26,7 @@ from rnnspec.targets import Target, TargetError, load_target
 
 from .timing import call_flops, forward_backward, interleaved_times, peak_rss_rise_mib
 
-__all__ = ["MODES", "BenchResult", "bench", "native_for", "parse_sizes", "size_label"]
+__all__ = ["MODES", "BenchResult", "bench", "calls", "native_for", "parse_sizes", "size_label"]
 
 MODES = ("forward", "backward")  # backward: forward, then backward of the sum of every output
 
@@ -129,16 +129,30 @@ def _capability_skip(target: Target, *, mode: str, dtype: str, probed: Mapping[s
     return None
 
 
-def _measure(target: Target, native: Target, *, size: BenchSize, mode: str, dtype: str, repeats: int) -> BenchResult:
-    row = dict(size=size, mode=mode, dtype=dtype)
-    backward = mode == "backward"
+def _built(target: Target, native: Target | None, *, size: BenchSize, dtype: str) -> dict:
+    """{"target": (target, case, params)} and "native" likewise with the same weights, when given."""
     case = _case(target, size, dtype, cell=target.cells[0])
     params = case.params()  # the same weights for both
-    built = {"target": (target, case), "native": (native, _native_case(case, native))}
+    native_row = {} if native is None else {"native": (native, _native_case(case, native), params)}
+    return {"target": (target, case, params)} | native_row
+
+
+def calls(target: Target, native: Target | None = None, *, size: BenchSize, mode: str, dtype: str = "float32"):
+    """What ``bench`` times, for other timers (asv, the performance matrix): {"target": call} (and
+    "native": call with the same weights when ``native`` is given), each call one forward (``mode``
+    "forward") or forward and backward ("backward") of the size, as the module docstring says.
+    Raises what building the target raises."""
+    built = _built(target, native, size=size, dtype=dtype)
+    return {who: _runner(*row, backward=mode == "backward") for who, row in built.items()}
+
+
+def _measure(target: Target, native: Target, *, size: BenchSize, mode: str, dtype: str, repeats: int) -> BenchResult:
+    row = dict(size=size, mode=mode, dtype=dtype)
+    built = _built(target, native, size=size, dtype=dtype)
     runs, memory = {}, {}
-    for who, (t, c) in built.items():
+    for who, (t, c, params) in built.items():
         try:
-            runs[who] = _runner(t, c, params, backward=backward)
+            runs[who] = _runner(t, c, params, backward=mode == "backward")
             memory[who] = peak_rss_rise_mib(runs[who])  # the first call: a warm-up, and its memory
         except Exception as e:  # the target refuses this size (or the native layer cannot run it)
             name = "target" if who == "target" else f"native {native.name}"
@@ -148,7 +162,8 @@ def _measure(target: Target, native: Target, *, size: BenchSize, mode: str, dtyp
     except Exception as e:  # a call raised after the first succeeded
         return BenchResult(**row, status="skipped", reason=f"a timed call raised {_first_line(e)}")
     return BenchResult(**row, status="measured", target_s=times["target"], native_s=times["native"],
-                       flops=call_flops(case.config, batch=size.batch, seq_len=size.seq_len, backward=backward),
+                       flops=call_flops(built["target"][1].config, batch=size.batch, seq_len=size.seq_len,
+                                        backward=mode == "backward"),
                        target_rss_mib=memory["target"], native_rss_mib=memory["native"])
 
 

@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
 def _run_options(parser, *, timeout: bool) -> None:
     """The options that make a RunSettings, shared by verify and matrix."""
     from rnnspec.profiles import PROFILES
-    from rnnspec.spec import DTYPES
+    from rnnspec.spec import DTYPES, REDUCED_DTYPES
 
     parser.add_argument("--seed", type=arguments.seed, default=0, help="seed of every property's examples (default 0)")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="default",
@@ -35,7 +35,9 @@ def _run_options(parser, *, timeout: bool) -> None:
     if timeout:
         from rnnspec.settings import DEFAULT_TIMEOUT
 
-        parser.add_argument("--dtype", choices=DTYPES, help="draw only this dtype (default: every dtype the target claims)")
+        parser.add_argument("--dtype", choices=DTYPES + REDUCED_DTYPES,
+                            help="draw only this dtype (default: every dtype the target claims); float16 or bfloat16 "
+                                 "runs the reduced_precision properties only")
         parser.add_argument("--timeout", type=arguments.positive_seconds, default=DEFAULT_TIMEOUT,
                             help=f"seconds one call into the target may take before it counts as hung (default {DEFAULT_TIMEOUT:g})")
 

@@ -29,18 +29,21 @@ class GradSet(NamedTuple):
     params: dict  # name -> d loss / d parameter
 
 
-def reference_grads(case, params, *, via: str) -> GradSet:
+def reference_grads(case, params, *, via: str, x=None, hx=None) -> GradSet:
     """Gradients of ``loss(case, ·)`` by a reference: autograd through the torch reference
-    (``via="torch"``) or the hand-written numpy backward (``via="numpy"``)."""
+    (``via="torch"``) or the hand-written numpy backward (``via="numpy"``), at the case's input and
+    state or at ``x`` and ``hx`` (numpy; their dtype is the computation's)."""
+    x = case.input() if x is None else x
+    hx = case.state() if hx is None else hx
     if via == "numpy":
-        out, h, tape = np_bptt.forward(case.config, params, case.input(), case.state(), lengths=case.lengths)
+        out, h, tape = np_bptt.forward(case.config, params, x, hx, lengths=case.lengths)
         h = states(h)
         weights = [case.loss_weights(tuple(t.shape), salt=k) for k, t in enumerate((out, *h))]
         g = np_bptt.backward(tape, weights[0], as_hx(weights[1:]))
         return GradSet(g.input, states(g.state) if case.with_state else (), g.params)
     if via != "torch":
         raise ValueError(f"via={via!r}; expected 'torch' or 'numpy'")
-    p, x, hx = (tensors(a, requires_grad=True) for a in (params, case.input(), case.state()))
+    p, x, hx = (tensors(a, requires_grad=True) for a in (params, x, hx))
     lengths = None if case.lengths is None else torch.tensor(case.lengths)
     out, h = torch_layers.rnn(case.config, p, x, hx, lengths=lengths)
     loss(case, (out, *states(h))).backward()

@@ -20,8 +20,9 @@ import torch
 
 from rnnspec.cases import CellCase, LayerCase
 from rnnspec.failures import PropertyFailure
+from rnnspec.reduced import in_dtype
 from rnnspec.running import build, call_cell, call_layer, loss
-from rnnspec.spec import CellConfig, LayerConfig, capabilities_of, cell_kind
+from rnnspec.spec import REDUCED_DTYPES, CellConfig, LayerConfig, capabilities_of, cell_kind
 from rnnspec.states import tensors
 from rnnspec.targets import Declaration, Target, TargetError
 from rnnspec.timeouts import TargetHung, backward
@@ -70,20 +71,25 @@ def _cell_case(target: Target, option: str | None) -> CellCase:
 def _try(target: Target, option: str | None) -> None:
     """Build and call the target once on the case of ``option``; raises what the target raises."""
     grad = option == "grad"
+    reduced = option if option in REDUCED_DTYPES else None  # the plain float32 case, built and called in it
     if target.subject == "layer":
         case, training = _layer_case(target, option)
-        module = build(target, case, training=training)
-        x = tensors(case.input(), requires_grad=grad)
-        run = call_layer(module, case, x, tensors(case.state()))
+        module = build(target, case, training=training, dtype=reduced)
+        x = _in(case.input(), reduced, requires_grad=grad)
+        run = call_layer(module, case, x, _in(case.state(), reduced))
     else:
         case = _cell_case(target, option)
-        module = build(target, case)
-        x = tensors(case.inputs()[0], requires_grad=grad)
-        run = call_cell(module, case, x, tensors(case.state()))
+        module = build(target, case, dtype=reduced)
+        x = _in(case.inputs()[0], reduced, requires_grad=grad)
+        run = call_cell(module, case, x, _in(case.state(), reduced))
     if option == "parameters":
         dict(module.named_parameters())
     if grad:
         backward(loss(case, run))  # timed, like every call into the target
+
+
+def _in(arrays, reduced: str | None, *, requires_grad: bool = False):
+    return tensors(arrays, requires_grad=requires_grad) if reduced is None else in_dtype(arrays, reduced)
 
 
 def _raised_by_target(e: BaseException) -> bool:

@@ -23,7 +23,7 @@ _SETTINGS_KEY = pytest.StashKey[object]()
 
 def pytest_addoption(parser):
     from rnnspec.profiles import PROFILES  # light: hypothesis only
-    from rnnspec.spec import DTYPES  # light: the registry imports no implementation
+    from rnnspec.spec import DTYPES, REDUCED_DTYPES  # light: the registry imports no implementation
 
     group = parser.getgroup("rnnspec", "rnnspec: properties of recurrent networks")
     group.addoption("--rnnspec-target", action="append", default=[],
@@ -41,8 +41,9 @@ def pytest_addoption(parser):
     group.addoption("--rnnspec-xfails", default=None, help="known failures: one property id a line, '# reason' after")
     group.addoption("--rnnspec-timeout", type=arguments.positive_seconds, default=None,
                     help="seconds one call into the target may take before it counts as hung (default: no limit)")
-    group.addoption("--rnnspec-dtype", choices=DTYPES, default=None,
-                    help="draw only this dtype (default: every dtype the target claims)")
+    group.addoption("--rnnspec-dtype", choices=DTYPES + REDUCED_DTYPES, default=None,
+                    help="draw only this dtype (default: every dtype the target claims); float16 or bfloat16 runs "
+                         "the reduced_precision properties only")
     group.addoption("--rnnspec-rename", action="append", type=arguments.rename, default=[],
                     metavar="PATTERN=REPLACEMENT", help="map the targets' parameter names to torch's (repeatable)")
     group.addoption("--rnnspec-lengths-arg", metavar="NAME", default=None,

@@ -24,10 +24,12 @@ class LayerRun(NamedTuple):
     states: tuple  # (h_n,) or (h_n, c_n)
 
 
-def build(target, case, params=None, *, training: bool = False):
-    """The target's implementation of ``case.config`` with ``params`` (numpy; by default the case's)."""
+def build(target, case, params=None, *, training: bool = False, dtype: str | None = None):
+    """The target's implementation of ``case.config`` with ``params`` (numpy; by default the case's),
+    in ``dtype`` (a torch dtype's name; by default the case's: float16 and bfloat16 are not numpy's)."""
     params = case.params() if params is None else params
-    return call_target(target.build, case.config, tensors(params), dtype=getattr(torch, case.dtype), training=training)
+    return call_target(target.build, case.config, tensors(params), dtype=getattr(torch, dtype or case.dtype),
+                       training=training)
 
 
 def call_layer(module, case, x: torch.Tensor, hx=None) -> LayerRun:

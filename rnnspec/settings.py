@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 from rnnspec.profiles import PROFILES
-from rnnspec.spec import DTYPES, Tolerance
+from rnnspec.spec import DTYPES, REDUCED_DTYPES, Tolerance
 from rnnspec.spec.scale import REALISTIC, TIERS, magnitude
 
 __all__ = ["RunSettings", "DEFAULT_TIMEOUT", "active", "activated"]
@@ -29,7 +29,7 @@ class RunSettings:
     seed: int = 0  # seed of every property's examples: the same seed draws the same examples
     profile: str = "default"  # examples per property, a key of rnnspec.profiles.PROFILES
     max_examples: int | None = None  # examples per property instead of the profile's count
-    dtype: str | None = None  # draw only this dtype (one of rnnspec.spec.DTYPES); None: every dtype claimed
+    dtype: str | None = None  # draw only this dtype (rnnspec.spec.DTYPES), or check a REDUCED_DTYPES one; None: every dtype claimed
     timeout: float | None = None  # seconds one call into the target may take (None: no limit)
     tolerance: Tolerance | None = None  # comparisons against the reference at least this loose (approximate targets)
     tiers: tuple[str, ...] = TIERS  # the tiers of cases drawn (rnnspec.spec.scale), in TIERS order
@@ -47,8 +47,8 @@ class RunSettings:
         if self.max_examples is not None and (isinstance(self.max_examples, bool) or not isinstance(self.max_examples, int)
                                               or self.max_examples < 1):
             raise ValueError(f"max_examples={self.max_examples!r} must be an integer of at least 1")
-        if self.dtype is not None and self.dtype not in DTYPES:
-            raise ValueError(f"dtype={self.dtype!r} is not one of {list(DTYPES)}")
+        if self.dtype is not None and self.dtype not in DTYPES + REDUCED_DTYPES:
+            raise ValueError(f"dtype={self.dtype!r} is not one of {list(DTYPES + REDUCED_DTYPES)}")
         if self.timeout is not None and not (self.timeout > 0 and math.isfinite(self.timeout)):
             raise ValueError(f"timeout={self.timeout!r} must be a positive number of seconds")
         if self.tolerance is not None and not (isinstance(self.tolerance, Tolerance) and self.tolerance.rtol >= 0
@@ -75,8 +75,13 @@ class RunSettings:
 
     @property
     def dtypes(self) -> tuple[str, ...]:
-        """The dtypes this run may draw."""
-        return (self.dtype,) if self.dtype else DTYPES
+        """The dtypes this run may draw (a float16 or bfloat16 run draws float32 cases and rounds them)."""
+        return DTYPES if not self.dtype else ("float32",) if self.reduced else (self.dtype,)
+
+    @property
+    def reduced(self) -> bool:
+        """Whether this run checks a reduced precision (float16, bfloat16): the reduced_precision properties only."""
+        return self.dtype in REDUCED_DTYPES
 
     def replay_options(self) -> str:
         """The options of ``rnnspec verify`` that reproduce this run (defaults left out except

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 from rnnspec.binding import Outcome, property_functions, run_property
 from rnnspec.failures import Failure, PropertyFailure
 from rnnspec.settings import RunSettings, activated
-from rnnspec.spec import LAYER_CAPABILITIES, PROPERTIES, PropertySpec, capabilities_of
+from rnnspec.spec import LAYER_CAPABILITIES, PROPERTIES, REDUCED_DTYPES, PropertySpec, capabilities_of
 from rnnspec.targets import Target, applicability
 from rnnspec.timeouts import TargetHung
 from rnnspec.verdicts import Status, Verdict
@@ -36,8 +36,12 @@ def select_properties(select: Iterable[str] | None) -> list[PropertySpec]:
 
 def check_dtype(target: Target, dtype: str | None) -> None:
     """ValueError when the target does not claim ``dtype`` (already one rnnspec runs: RunSettings checks)."""
-    if dtype == "float64" and "float64" in capabilities_of(target.subject) and "float64" not in target.capabilities:
-        raise ValueError(f"{target.name} does not claim float64 ({LAYER_CAPABILITIES['float64']}), so --dtype float64 "
+    if dtype in REDUCED_DTYPES and target.subject not in ("layer", "cell"):
+        raise ValueError(f"--dtype {dtype} checks layers and cells; {target.name} is a {target.subject} target, "
+                         f"so it leaves nothing to run")
+    if dtype in ("float64",) + REDUCED_DTYPES and dtype in capabilities_of(target.subject) \
+            and dtype not in target.capabilities:
+        raise ValueError(f"{target.name} does not claim {dtype} ({LAYER_CAPABILITIES[dtype]}), so --dtype {dtype} "
                          f"leaves nothing to run")
 
 
@@ -45,6 +49,9 @@ def run_skip(prop: PropertySpec, settings: RunSettings) -> str | None:
     """Why ``prop`` is skipped under the run's ``settings`` (its dtype, its tiers), or None."""
     # the properties that need the float64 capability compare float32 with float64 runs of one case:
     # --dtype float32 rules their float64 run out; --dtype float64 keeps them (they check float64)
+    if settings.reduced != (prop.topic == "reduced_precision"):
+        return (f"checks float32 and float64; --dtype {settings.dtype} runs the reduced_precision properties only"
+                if settings.reduced else "checks float16 and bfloat16: run with --dtype float16 or --dtype bfloat16")
     if settings.dtype == "float32" and "float64" in prop.requires:
         return "compares float32 with float64 runs; --dtype float32 runs float32 only"
     if not set(prop.tiers) & set(settings.tiers):

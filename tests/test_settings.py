@@ -15,7 +15,7 @@ from rnnspec.timeouts import call_target
     (dict(seed=-1), "seed=-1 must be a non-negative integer"),
     (dict(profile="fast"), "profile='fast' is not one of"),
     (dict(max_examples=0), "max_examples=0 must be an integer of at least 1"),
-    (dict(dtype="float16"), "dtype='float16' is not one of"),
+    (dict(dtype="int8"), "dtype='int8' is not one of"),
     (dict(timeout=0), "timeout=0 must be a positive number of seconds"),
     (dict(timeout=float("inf")), "timeout=inf must be"),
 ])

@@ -11,13 +11,14 @@ tolerance, and passes it, and the other comparisons with the reference, once eve
 import math
 
 import numpy as np
+import torch
 import pytest
 
 from defect_catalogue import CATALOGUE
 from rnnspec.settings import RunSettings
 from rnnspec.spec import Tolerance, tolerances
 from rnnspec.spec.tolerances import (BASE_TOLERANCES, CLOSED_FORM_FLOAT64, DTYPES, EPSILON, FINITE_DIFFERENCES,
-                                     rounding, tolerance)
+                                     REDUCED_DTYPES, REDUCED_ERROR_MULTIPLE, rounding, tolerance)
 from rnnspec.verdicts import Status
 from rnnspec.verifier import verify
 
@@ -35,9 +36,10 @@ def test_base_tolerances_are_pinned():
 def test_named_tolerances_and_epsilons_are_pinned():
     assert CLOSED_FORM_FLOAT64 == Tolerance(rtol=1e-9, atol=1e-12)
     assert FINITE_DIFFERENCES == Tolerance(rtol=1e-5, atol=1e-6)
-    assert EPSILON == {"float32": 2.0**-23, "float64": 2.0**-52}
+    assert EPSILON == {"float32": 2.0**-23, "float64": 2.0**-52, "float16": 2.0**-10, "bfloat16": 2.0**-7}
+    assert REDUCED_ERROR_MULTIPLE == 4.0 and REDUCED_DTYPES == ("float16", "bfloat16")
     for dtype, eps in EPSILON.items():
-        assert eps == float(np.finfo(dtype).eps)
+        assert eps == torch.finfo(getattr(torch, dtype)).eps
         assert rounding(dtype, ulps=28) == Tolerance(rtol=28 * eps, atol=28 * eps)
         assert rounding(f"torch.{dtype}", ulps=1) == rounding(dtype, ulps=1)
 

@@ -9,11 +9,11 @@ from .options import (CELL_CAPABILITIES, CLIP_CAPABILITIES, LAYER_CAPABILITIES, 
                       missing_capability_reason)
 from .properties import PROPERTIES, TOPICS, PropertySpec, property_spec
 from .layout import cell_layout, layer_layout, parameter_count, parameter_count_formula, suffix
-from .tolerances import BASE_TOLERANCES, DTYPES, Tolerance, tolerance
+from .tolerances import BASE_TOLERANCES, DTYPES, REDUCED_DTYPES, Tolerance, tolerance
 
 __all__ = [
     "CELLS", "GRU_RELATIONS", "CellKind", "cell_kind", "CellConfig", "LayerConfig", "cell_layout",
     "layer_layout", "parameter_count", "parameter_count_formula", "suffix", "BASE_TOLERANCES", "DTYPES",
-    "Tolerance", "tolerance", "CELL_CAPABILITIES", "CLIP_CAPABILITIES", "SUBJECTS", "capabilities_of", "LAYER_CAPABILITIES", "missing_capability_reason",
+    "REDUCED_DTYPES",    "Tolerance", "tolerance", "CELL_CAPABILITIES", "CLIP_CAPABILITIES", "SUBJECTS", "capabilities_of", "LAYER_CAPABILITIES", "missing_capability_reason",
     "PROPERTIES", "TOPICS", "PropertySpec", "property_spec",
 ]

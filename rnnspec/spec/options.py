@@ -24,6 +24,8 @@ LAYER_CAPABILITIES: dict[str, str] = {
     "unbatched": "unbatched input (T, I) with state (L*D, H)",
     "packed": "variable-length batches as a PackedSequence with unsorted lengths",
     "float64": "float64 parameters and inputs",
+    "float16": "float16 parameters and inputs (--dtype float16: errors against torch's in float16)",
+    "bfloat16": "bfloat16 parameters and inputs (--dtype bfloat16: errors against torch's in bfloat16)",
     "grad": "gradients by autograd with respect to input, initial state and parameters",
     "parameters": "named parameters to compare with the canonical layout",
     "constructor": "a class or factory with the torch twin's constructor (rnnspec.spec.options.CONSTRUCTORS), "
@@ -34,7 +36,8 @@ LAYER_CAPABILITIES: dict[str, str] = {
 
 CELL_CAPABILITIES: dict[str, str] = {
     key: LAYER_CAPABILITIES[key]
-    for key in ("no_bias", "initial_state", "unbatched", "float64", "grad", "parameters", "constructor")
+    for key in ("no_bias", "initial_state", "unbatched", "float64", "float16", "bfloat16", "grad", "parameters",
+                "constructor")
 }
 
 # claimed only where a target declares them, never by default: torch's built-ins lack them

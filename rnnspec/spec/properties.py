@@ -20,6 +20,7 @@ from typing import Iterable
 from .cells import CELLS
 from .options import SUBJECTS, capabilities_of
 from .scale import TIERS
+from .tolerances import REDUCED_ERROR_MULTIPLE
 
 __all__ = ["TOPICS", "PropertySpec", "PROPERTIES", "property_spec"]
 
@@ -36,6 +37,8 @@ TOPICS: dict[str, str] = {
     "stacked": "lecture 7 section 7: multi-layer (stacked) RNNs",
     "equivalence": "the layer or cell computes the spec's equations: outputs, states and gradients equal the references",
     "semantics": "API behaviour: what each option of torch's interface means (states, batching, packing, dropout, layout)",
+    "reduced_precision": "float16 and bfloat16 (--dtype): errors against the float64 reference no larger than a "
+                         "stated multiple of torch's own in that dtype",
     "references": "the references themselves: numpy equals torch, the backward equals autograd and finite differences",
 }
 
@@ -94,6 +97,8 @@ _NO_ARRAYS = ("small",)  # reads a constructor: no sizes, no magnitudes
 _SHAPES_ONLY = ("small", "realistic")  # names and shapes: magnitudes change nothing
 _UNSATURATED = ("small", "realistic")  # a change must show in the output: saturated units hide it
 _OWN_MAGNITUDES = ("small", "realistic")  # sets its own saturating biases, which the magnitude tier's inputs would swamp
+_K = f"{REDUCED_ERROR_MULTIPLE:g}"  # rnnspec.spec.tolerances.reduced_allowed
+_IN_RANGE = ("small", "realistic")  # float16 overflows past 65504: the magnitude tier's regimes are float32's and float64's
 
 
 _GRU = ("gru", "gru_reset_before")
@@ -172,6 +177,17 @@ PROPERTIES: tuple[PropertySpec, ...] = (
        "parameter names and shapes are torch's canonical cell layout", requires=["parameters"], tiers=_SHAPES_ONLY),
     _p("cell_constructor_matches_like", "semantics", "cell", _CONSTRUCTOR_CLAIM, requires=["constructor"],
        tiers=_NO_ARRAYS),
+    # float16 and bfloat16 (run by --dtype float16 or bfloat16 only, each other property by the others)
+    _p("reduced_matches_reference", "reduced_precision", "layer",
+       f"in float16 or bfloat16, output and final states are within {_K} times torch's error (its built-in's or plain "
+       "torch code's in the dtype) of the float64 reference on the same rounded weights and inputs", tiers=_IN_RANGE),
+    _p("reduced_grads_match_reference", "reduced_precision", "layer",
+       f"in float16 or bfloat16, gradients w.r.t. input, initial state and every parameter are within {_K} times "
+       "torch's error (its built-in's or plain torch code's in the dtype) of the float64 reference's", requires=["grad"],
+       tiers=_IN_RANGE),
+    _p("reduced_cell_matches_reference", "reduced_precision", "cell",
+       f"in float16 or bfloat16, one step is within {_K} times torch's error (its built-in's or plain torch code's in "
+       "the dtype) of the float64 reference cell on the same rounded weights and inputs", tiers=_IN_RANGE),
     # lecture 7 section 1: vanishing gradients
     _p("gradient_bounded_by_sigma_max_power", "vanishing_gradient", "layer",
        "||dh_T/dh_0||_2 <= sigma_max(W_hh)^T for any weights and inputs (Pascanu et al. 2013; |tanh'|, |relu'| <= 1)",

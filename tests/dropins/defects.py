@@ -398,3 +398,17 @@ def clip_value_zeroes_outliers(parameters, clip_value, foreach=None):
         for p in params:
             if p.grad is not None:
                 p.grad[p.grad.abs() > clip_value] = 0.0
+
+
+# --- reduced precision (float16, bfloat16): caught by --dtype float16 / bfloat16 ----------------
+class LSTMGatesInBfloat16(LSTM):
+    """Asked for float16, computes its gates and cell update in bfloat16 (8 times float16's
+    epsilon), as code written for bfloat16 hardware does when it hard-codes the type: exact in
+    float32, float64 and bfloat16."""
+
+    def lstm_step(self, x, state, w):
+        if x.dtype != torch.float16:
+            return super().lstm_step(x, state, w)
+        narrow = tuple(None if v is None else v.to(torch.bfloat16) for v in w)
+        h, c = super().lstm_step(x.to(torch.bfloat16), tuple(s.to(torch.bfloat16) for s in state), narrow)
+        return h.to(x.dtype), c.to(x.dtype)

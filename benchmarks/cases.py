@@ -48,8 +48,8 @@ class Bench:
     device: str
 
 
-def _params(layout, *, hidden: int, device: str, requires_grad: bool, numpy: bool = False):
-    arrays = random_params(layout, rng=np.random.default_rng(0), scale=1.0, hidden_size=hidden, dtype="float32")
+def _params(layout, *, hidden: int, device: str, requires_grad: bool, numpy: bool = False, dtype: str = "float32"):
+    arrays = random_params(layout, rng=np.random.default_rng(0), scale=1.0, hidden_size=hidden, dtype=dtype)
     if numpy:
         return arrays
     return {k: torch.tensor(v, device=device, requires_grad=requires_grad) for k, v in arrays.items()}
@@ -79,11 +79,13 @@ class LayerCase:
     bidirectional: bool = False
     seq_len: int = 100
     device: str = "cpu"
+    dtype: str = "float32"  # or float64, the dtype the scale tiers' references run in (benchmarks.ratios --dtype)
 
     @property
     def name(self) -> str:
         shape = f"L{self.num_layers}" + ("-bidir" if self.bidirectional else "")
-        return f"layer-{self.cell}-{self.impl}-{self.mode}-H{self.hidden}-B{self.batch}-{shape}-{self.device}"
+        wide = "" if self.dtype == "float32" else f"-{self.dtype}"  # float32 keeps the names asv has recorded
+        return f"layer-{self.cell}-{self.impl}-{self.mode}-H{self.hidden}-B{self.batch}-{shape}-{self.device}{wide}"
 
     @property
     def config(self) -> LayerConfig:
@@ -96,9 +98,10 @@ class LayerCase:
     def build(self) -> Bench:
         c, dev, grad = self.config, self.device, self.mode == "forward_backward"
         rng = np.random.default_rng(1)
-        x_np = rng.standard_normal((self.seq_len, self.batch, self.hidden)).astype("float32")
+        x_np = rng.standard_normal((self.seq_len, self.batch, self.hidden)).astype(self.dtype)
         if self.impl == "numpy_reference":
-            params = _params(layer_layout(c), hidden=self.hidden, device=dev, requires_grad=False, numpy=True)
+            params = _params(layer_layout(c), hidden=self.hidden, device=dev, requires_grad=False, numpy=True,
+                             dtype=self.dtype)
             if not grad:
                 return Bench(lambda: np_layers.rnn(c, params, x_np), self.flops(), dev)
 
@@ -111,11 +114,11 @@ class LayerCase:
         x = torch.tensor(x_np, device=dev, requires_grad=grad)
         if self.impl == "native":
             module = _NATIVE_LAYER[self.cell](self.hidden, self.hidden, num_layers=self.num_layers,
-                                              bidirectional=self.bidirectional).to(dev)
+                                              bidirectional=self.bidirectional).to(dev, getattr(torch, self.dtype))
             leaves = [x, *module.parameters()]
             forward = functools.partial(module, x)
         else:
-            params = _params(layer_layout(c), hidden=self.hidden, device=dev, requires_grad=grad)
+            params = _params(layer_layout(c), hidden=self.hidden, device=dev, requires_grad=grad, dtype=self.dtype)
             step = _compiled_step(self.cell) if self.impl == "compiled_reference" else None
             leaves = [x, *params.values()]
             forward = functools.partial(torch_layers.rnn, c, params, x, step=step)

@@ -1,7 +1,7 @@
 """One run, interleaved: each implementation's time relative to torch's native layer, native
 GFLOP/s and fraction of the measured fp32 peak, and the GRU/LSTM time ratio.
 
-    python -m benchmarks.ratios [--repeats N] [--hidden 256] [--batch 64] [--mode forward]
+    python -m benchmarks.ratios [--repeats N] [--hidden 256] [--batch 64] [--mode forward] [--dtype float64]
 
 Implementations are timed in turn, round after round, so a noisy neighbour slows all alike;
 within a round each runs a few times back to back and its first call is dropped, so the thread
@@ -34,13 +34,14 @@ def main(argv=None) -> None:
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--mode", choices=["forward", "forward_backward"], default="forward")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--impls", nargs="+", default=["native", "torch_reference", "numpy_reference"])
     args = parser.parse_args(argv)
     impls = list(args.impls)
     peak = peak_gflops("cpu")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU; B={args.batch} T=100 "
-          f"I=H={args.hidden} float32, {args.mode}; measured fp32 peak {peak:.0f} GFLOP/s")
-    cases = {(cell, impl): LayerCase(cell, impl, args.mode, args.hidden, args.batch) for cell in CELLS for impl in impls}
+          f"I=H={args.hidden} {args.dtype}, {args.mode}; measured fp32 peak {peak:.0f} GFLOP/s")
+    cases = {(cell, impl): LayerCase(cell, impl, args.mode, args.hidden, args.batch, dtype=args.dtype) for cell in CELLS for impl in impls}
     med = measure(cases, repeats=args.repeats)
     print(f"{'cell':<10}" + "".join(f"{impl:>24}" for impl in impls) + "   native GFLOP/s (of peak)")
     for cell in CELLS:

@@ -38,6 +38,8 @@ def _run_options(parser, *, timeout: bool) -> None:
         parser.add_argument("--dtype", choices=DTYPES + REDUCED_DTYPES,
                             help="draw only this dtype (default: every dtype the target claims); float16 or bfloat16 "
                                  "runs the reduced_precision properties only")
+        parser.add_argument("--device", help="run the target on this torch device (cuda, cuda:1, mps); the references "
+                                              "stay on the CPU in float64 (default: where the target builds, the CPU)")
         parser.add_argument("--timeout", type=arguments.positive_seconds, default=DEFAULT_TIMEOUT,
                             help=f"seconds one call into the target may take before it counts as hung (default {DEFAULT_TIMEOUT:g})")
 
@@ -80,7 +82,7 @@ def _target_options(parser) -> None:
                             "(torch.ao's convention, e.g. torch.ao.nn.quantized.dynamic.LSTM)")
     group.add_argument("--lacks", type=arguments.names, default=(),
                        help="options the target does not support, comma-separated (e.g. packed,proj,grad): never "
-                            "drawn (bench: grad skips the backward, float64 the float64 rows)")
+                            "drawn (bench: grad skips the backward, float64 or float16 those rows)")
 
 
 def _sizes(text: str):
@@ -93,7 +95,7 @@ def _sizes(text: str):
 
 
 def _bench_options(bench) -> None:
-    from rnnspec.spec import DTYPES
+    from rnnspec.spec import DTYPES, REDUCED_DTYPES
     from rnnspec.spec.scale import BENCH_SIZES
 
     standard = "; ".join(f"{s.batch},{s.seq_len},{s.input_size},{s.hidden_size}" for s in BENCH_SIZES)
@@ -107,7 +109,10 @@ def _bench_options(bench) -> None:
                             "(default)")
     bench.add_argument("--repeats", type=arguments.positive_int, default=5,
                        help="timed calls of each, interleaved with the native layer's; the median is reported (default 5)")
-    bench.add_argument("--dtype", choices=DTYPES, default="float32", help="dtype of weights and inputs (default float32)")
+    bench.add_argument("--dtype", choices=DTYPES + REDUCED_DTYPES, default="float32",
+                       help="dtype of weights and inputs (default float32)")
+    bench.add_argument("--device", default="cpu", help="where target and native layer run: a torch device (cpu, cuda, "
+                                                        "cuda:1, mps; default cpu)")
     bench.add_argument("--threads", type=arguments.positive_int, help="torch.set_num_threads(N) first (default: torch's)")
     bench.add_argument("--json", metavar="PATH", type=arguments.writable_file, help="also write the results as JSON to PATH")
 
@@ -258,17 +263,19 @@ def load_verify_target(args):
     from rnnspec.probing import prepare
     from rnnspec.settings import RunSettings, activated
     from rnnspec.spec import Tolerance
-    from rnnspec.verifier import check_dtype, select_properties, settings_for
+    from rnnspec.verifier import check_dtype, check_target_device, select_properties, settings_for
 
     tolerance = None if args.rtol is None and args.atol is None else Tolerance(rtol=args.rtol or 0.0,
                                                                                atol=args.atol or 0.0)
     settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples, dtype=args.dtype,
-                           timeout=args.timeout, tolerance=tolerance, **scale_settings(lambda name: getattr(args, name)))
+                           timeout=args.timeout, tolerance=tolerance, device=args.device,
+                           **scale_settings(lambda name: getattr(args, name)))
     select_properties(args.select)
     loaded = _loaded_target(args)
     with activated(settings):  # the probes' calls are timed too
         prepared = prepare(loaded, lacks=args.lacks, claims=args.claims, strict=args.strict)
     check_dtype(prepared.target, settings.dtype)
+    check_target_device(prepared.target, settings.device)
     return prepared.target, settings_for(prepared.target, settings), prepared
 
 
@@ -327,6 +334,7 @@ def _bench(args) -> int:
 
     from rnnspec.bench import (bench, busy_note, header_lines, json_report, measure_peak_gflops, native_for,
                                table_lines)
+    from rnnspec.devices import check_device
     from rnnspec.probing import prepare
     from rnnspec.report import write_json
     from rnnspec.spec.scale import BENCH_SIZES
@@ -335,6 +343,7 @@ def _bench(args) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
+        device = check_device(args.device)
         loaded = _loaded_target(args)
         native = native_for(loaded)
         prepared = prepare(loaded, lacks=args.lacks)
@@ -342,19 +351,20 @@ def _bench(args) -> int:
         return _usage_error("bench", str(e))
     target, sizes = prepared.target, args.sizes or BENCH_SIZES
     modes = ("forward", "backward") if args.mode == "both" else (args.mode,)
-    for line in header_lines(target, native=native, dtype=args.dtype, repeats=args.repeats,
+    for line in header_lines(target, native=native, dtype=args.dtype, repeats=args.repeats, device=device,
                              unsupported=prepared.unsupported):
         print(line, flush=True)
     _progress("measuring the fp32 peak (a 2048x2048 matrix product)")
-    before = measure_peak_gflops()
+    before = measure_peak_gflops(device)
     results = bench(target, native=native, sizes=sizes, modes=modes, dtype=args.dtype, repeats=args.repeats,
-                    probed=prepared.unsupported, on_start=lambda i, n, label: _progress(f"[{i}/{n}] {label}"))
+                    device=device, probed=prepared.unsupported, on_start=lambda i, n, label: _progress(f"[{i}/{n}] {label}"))
     _progress("measuring the fp32 peak again")
-    peak = max(before, measure_peak_gflops())  # the better of the two: a busy moment lowers one
+    peak = max(before, measure_peak_gflops(device))  # the better of the two: a busy moment lowers one
     for line in table_lines(results, peak=peak) + [note for note in (busy_note(),) if note]:
         print(line)
     if args.json:
-        write_json(json_report(target, native=native, results=results, peak=peak, repeats=args.repeats), args.json)
+        write_json(json_report(target, native=native, results=results, peak=peak, repeats=args.repeats, device=device),
+                   args.json)
     return 0
 
 

@@ -44,6 +44,8 @@ def pytest_addoption(parser):
     group.addoption("--rnnspec-dtype", choices=DTYPES + REDUCED_DTYPES, default=None,
                     help="draw only this dtype (default: every dtype the target claims); float16 or bfloat16 runs "
                          "the reduced_precision properties only")
+    group.addoption("--rnnspec-device", default=None,
+                    help="run the targets on this torch device (cuda, mps); the references stay on the CPU")
     group.addoption("--rnnspec-rename", action="append", type=arguments.rename, default=[],
                     metavar="PATTERN=REPLACEMENT", help="map the targets' parameter names to torch's (repeatable)")
     group.addoption("--rnnspec-lengths-arg", metavar="NAME", default=None,
@@ -79,7 +81,7 @@ def _settings(config):
         config.stash[_SETTINGS_KEY] = RunSettings(
             seed=config.getoption("--rnnspec-seed"), profile=config.getoption("--rnnspec-profile"),
             max_examples=config.getoption("--rnnspec-max-examples"), dtype=config.getoption("--rnnspec-dtype"),
-            timeout=config.getoption("--rnnspec-timeout"),
+            timeout=config.getoption("--rnnspec-timeout"), device=config.getoption("--rnnspec-device"),
             tolerance=None if rtol is None and atol is None else Tolerance(rtol=rtol or 0.0, atol=atol or 0.0),
             **scale_settings(lambda name: config.getoption(f"--rnnspec-{name.replace('_', '-')}")))
     return config.stash[_SETTINGS_KEY]
@@ -102,7 +104,7 @@ def _targets(config) -> list:
         from rnnspec.probing import prepare
         from rnnspec.settings import activated
         from rnnspec.targets import TargetError, default_targets, load_target
-        from rnnspec.verifier import check_dtype
+        from rnnspec.verifier import check_dtype, check_target_device
 
         folder = str(config.invocation_params.dir)  # where pytest was started: the user's modules import
         if folder not in sys.path and os.path.abspath(folder) not in sys.path:
@@ -122,6 +124,7 @@ def _targets(config) -> list:
                                        strict=config.getoption("--rnnspec-strict")).target for n in names]
                 for target in targets:
                     check_dtype(target, _settings(config).dtype)
+                    check_target_device(target, _settings(config).device)
         except (TargetError, ValueError) as e:
             raise pytest.UsageError(str(e)) from e
         config.stash[_TARGETS_KEY] = targets

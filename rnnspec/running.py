@@ -10,7 +10,9 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnspec.checks import assert_shape
+from rnnspec.devices import OnDevice
 from rnnspec.failures import fail
+from rnnspec.settings import active
 from rnnspec.spec import cell_kind, suffix
 from rnnspec.states import states, tensors
 from rnnspec.timeouts import call_target
@@ -26,10 +28,13 @@ class LayerRun(NamedTuple):
 
 def build(target, case, params=None, *, training: bool = False, dtype: str | None = None):
     """The target's implementation of ``case.config`` with ``params`` (numpy; by default the case's),
-    in ``dtype`` (a torch dtype's name; by default the case's: float16 and bfloat16 are not numpy's)."""
+    in ``dtype`` (a torch dtype's name; by default the case's: float16 and bfloat16 are not numpy's),
+    on the run's ``--device`` (rnnspec.devices.OnDevice) when it names one."""
     params = case.params() if params is None else params
-    return call_target(target.build, case.config, tensors(params), dtype=getattr(torch, dtype or case.dtype),
-                       training=training)
+    module = call_target(target.build, case.config, tensors(params), dtype=getattr(torch, dtype or case.dtype),
+                         training=training)
+    device = active().device
+    return module if device is None else OnDevice(module, device)
 
 
 def call_layer(module, case, x: torch.Tensor, hx=None) -> LayerRun:

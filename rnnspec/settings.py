@@ -38,6 +38,7 @@ class RunSettings:
     max_batch: int = REALISTIC.max_batch  # the realistic tier's largest batch
     tier: str | None = None  # the tier being drawn now: set by the runner for each tier's examples
     magnitude: str | None = None  # the magnitude regime being drawn now (magnitude tier): set by the runner
+    device: str | None = None  # run the target on this device (rnnspec.devices.check_device); None: where it builds
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -63,6 +64,10 @@ class RunSettings:
                 raise ValueError(f"{name}={value!r} must be an integer of at least 1")
         if self.tier is not None and self.tier not in TIERS:
             raise ValueError(f"tier={self.tier!r} is not one of {list(TIERS)}")
+        if self.device is not None:
+            from rnnspec.devices import check_device
+
+            object.__setattr__(self, "device", check_device(self.device))
         if self.magnitude is not None:
             magnitude(self.magnitude)  # a ValueError naming the regimes
             if self.tier != "magnitude":
@@ -101,6 +106,8 @@ class RunSettings:
         for name in ("max_size", "max_seq_len", "max_batch"):
             if getattr(self, name) != getattr(REALISTIC, name):
                 options += f" --{name.replace('_', '-')} {getattr(self, name)}"
+        if self.device is not None:
+            options += f" --device {self.device}"
         return options
 
     @property

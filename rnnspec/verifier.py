@@ -19,7 +19,7 @@ from rnnspec.targets import Target, applicability
 from rnnspec.timeouts import TargetHung
 from rnnspec.verdicts import Status, Verdict
 
-__all__ = ["verify", "settings_for", "status_of", "status_of_all", "check_dtype", "run_skip", "select_properties", "read_xfails", "unmatched_xfails"]
+__all__ = ["verify", "settings_for", "status_of", "status_of_all", "check_dtype", "check_target_device", "run_skip", "select_properties", "read_xfails", "unmatched_xfails"]
 
 
 def select_properties(select: Iterable[str] | None) -> list[PropertySpec]:
@@ -43,6 +43,13 @@ def check_dtype(target: Target, dtype: str | None) -> None:
             and dtype not in target.capabilities:
         raise ValueError(f"{target.name} does not claim {dtype} ({LAYER_CAPABILITIES[dtype]}), so --dtype {dtype} "
                          f"leaves nothing to run")
+
+
+def check_target_device(target: Target, device: str | None) -> None:
+    """ValueError when ``--device`` names a device and the target is not a layer or cell (those
+    alone run on one: rnnspec.devices)."""
+    if device is not None and target.subject not in ("layer", "cell"):
+        raise ValueError(f"--device {device} runs layers and cells; {target.name} is a {target.subject} target")
 
 
 def run_skip(prop: PropertySpec, settings: RunSettings) -> str | None:
@@ -98,6 +105,7 @@ def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Ite
     would hang too). ``on_start`` and ``on_verdict`` are called before and after each property.
     """
     check_dtype(target, settings.dtype)
+    check_target_device(target, settings.device)
     functions = property_functions()
     verdicts, hung = [], False
     with activated(settings_for(target, settings)):

@@ -19,7 +19,7 @@ import torch
 
 from rnnspec.cases import CellCase, LayerCase
 from rnnspec.running import build, call_cell, call_layer
-from rnnspec.spec import CellConfig, LayerConfig, cell_kind
+from rnnspec.spec import REDUCED_DTYPES, CellConfig, LayerConfig, cell_kind
 from rnnspec.spec.scale import BenchSize
 from rnnspec.states import as_hx, tensors
 from rnnspec.targets import Target, TargetError, load_target
@@ -71,7 +71,8 @@ def native_for(target: Target) -> Target:
 
 
 def _case(target: Target, size: BenchSize, dtype: str, *, cell: str):
-    common = dict(dtype=dtype, batch=size.batch, seq_len=size.seq_len, unbatched=False, with_state=False, seed=0,
+    stored = "float32" if dtype in REDUCED_DTYPES else dtype  # float16, bfloat16: cast when built (_runner)
+    common = dict(dtype=stored, batch=size.batch, seq_len=size.seq_len, unbatched=False, with_state=False, seed=0,
                   scale=1.0)
     if target.subject == "layer":
         return LayerCase(config=LayerConfig(cell, size.input_size, size.hidden_size), lengths=None, **common)
@@ -99,19 +100,32 @@ def _unrolled(module, case, x: torch.Tensor):
     return torch.stack(outputs), state
 
 
-def _runner(target: Target, case, params: Mapping, *, backward: bool) -> Callable[[], object]:
-    """One call of ``target`` on ``case`` with ``params``, as the module docstring says."""
-    module = build(target, case, params)
+def _runner(target: Target, case, params: Mapping, *, backward: bool, device: str = "cpu",
+            dtype: str | None = None) -> Callable[[], object]:
+    """One call of ``target`` on ``case`` with ``params``, as the module docstring says, with the
+    module and input on ``device`` (a CUDA call waits for the device before it returns), in
+    ``dtype`` (by default the case's; float16 and bfloat16 cast from its float32 arrays)."""
+    module = build(target, case, params, dtype=dtype)
+    if device != "cpu":
+        getattr(module, "module", module).to(device)  # a WrappedModule's own module
+    inputs = case.input() if target.subject == "layer" else case.inputs()
+    x = tensors(inputs).to(device=device, dtype=getattr(torch, dtype or case.dtype)).requires_grad_(backward)
     if target.subject == "layer":
-        x = tensors(case.input(), requires_grad=backward)
         forward = lambda: call_layer(module, case, x)  # noqa: E731
     else:
-        x = tensors(case.inputs(), requires_grad=backward)
         forward = lambda: _unrolled(module, case, x)  # noqa: E731
-    if not backward:
-        return torch.no_grad()(forward)
-    leaves = [x, *(module.parameters() if "parameters" in target.capabilities else ())]
-    return forward_backward(forward, leaves)
+    # named_parameters: every target with parameters has it (the adapters' modules have no parameters())
+    leaves = [x, *(p for _, p in module.named_parameters())] if "parameters" in target.capabilities else [x]
+    run = forward_backward(forward, leaves) if backward else torch.no_grad()(forward)
+    return run if not device.startswith("cuda") else _synchronized(run)
+
+
+def _synchronized(run: Callable[[], object]) -> Callable[[], object]:
+    def call():
+        result = run()
+        torch.cuda.synchronize()  # CUDA launches return at once: time the work, not its launch
+        return result
+    return call
 
 
 def _first_line(e: BaseException) -> str:
@@ -123,7 +137,7 @@ def _first_line(e: BaseException) -> str:
 def _capability_skip(target: Target, *, mode: str, dtype: str, probed: Mapping[str, str]) -> str | None:
     """Why the target cannot run ``mode`` in ``dtype`` by what it claims (probed out or declared lacking)."""
     for needed, missing, why in (("grad", mode == "backward", "target has no gradients"),
-                                 ("float64", dtype == "float64", "target does not support float64")):
+                                 *((d, dtype == d, f"target does not support {d}") for d in ("float64", *REDUCED_DTYPES))):
         if missing and needed not in target.capabilities:
             return f"{why} ({probed[needed]})" if needed in probed else why
     return None
@@ -137,22 +151,24 @@ def _built(target: Target, native: Target | None, *, size: BenchSize, dtype: str
     return {"target": (target, case, params)} | native_row
 
 
-def calls(target: Target, native: Target | None = None, *, size: BenchSize, mode: str, dtype: str = "float32"):
+def calls(target: Target, native: Target | None = None, *, size: BenchSize, mode: str, dtype: str = "float32",
+          device: str = "cpu"):
     """What ``bench`` times, for other timers (asv, the performance matrix): {"target": call} (and
     "native": call with the same weights when ``native`` is given), each call one forward (``mode``
     "forward") or forward and backward ("backward") of the size, as the module docstring says.
     Raises what building the target raises."""
     built = _built(target, native, size=size, dtype=dtype)
-    return {who: _runner(*row, backward=mode == "backward") for who, row in built.items()}
+    return {who: _runner(*row, backward=mode == "backward", device=device, dtype=dtype) for who, row in built.items()}
 
 
-def _measure(target: Target, native: Target, *, size: BenchSize, mode: str, dtype: str, repeats: int) -> BenchResult:
+def _measure(target: Target, native: Target, *, size: BenchSize, mode: str, dtype: str, repeats: int,
+             device: str) -> BenchResult:
     row = dict(size=size, mode=mode, dtype=dtype)
     built = _built(target, native, size=size, dtype=dtype)
     runs, memory = {}, {}
     for who, (t, c, params) in built.items():
         try:
-            runs[who] = _runner(t, c, params, backward=mode == "backward")
+            runs[who] = _runner(t, c, params, backward=mode == "backward", device=device, dtype=dtype)
             memory[who] = peak_rss_rise_mib(runs[who])  # the first call: a warm-up, and its memory
         except Exception as e:  # the target refuses this size (or the native layer cannot run it)
             name = "target" if who == "target" else f"native {native.name}"
@@ -168,7 +184,7 @@ def _measure(target: Target, native: Target, *, size: BenchSize, mode: str, dtyp
 
 
 def bench(target: Target, *, native: Target, sizes, modes=MODES, dtype: str = "float32", repeats: int = 5,
-          probed: Mapping[str, str] | None = None,
+          device: str = "cpu", probed: Mapping[str, str] | None = None,
           on_start: Callable[[int, int, str], None] | None = None) -> list[BenchResult]:
     """Time ``target`` against ``native`` at each of ``sizes`` (BenchSize) in each of ``modes``:
     one BenchResult per size and mode, in that order, measured (median of ``repeats`` interleaved
@@ -177,6 +193,7 @@ def bench(target: Target, *, native: Target, sizes, modes=MODES, dtype: str = "f
     Args:
         target: a layer or cell target, as ``rnnspec.probing.prepare`` leaves it.
         native: torch's built-in to compare with (``native_for(target)``).
+        device: where both run (their module and input; rnnspec.devices.check_device names it).
         probed: the capabilities probing left out, with the error each raised (quoted in skip reasons).
         on_start: called before each row with (its number from 1, the number of rows, a label).
     """
@@ -194,7 +211,8 @@ def bench(target: Target, *, native: Target, sizes, modes=MODES, dtype: str = "f
         if reason is not None:
             results.append(BenchResult(size=size, mode=mode, dtype=dtype, status="skipped", reason=reason))
         else:
-            results.append(_measure(target, native, size=size, mode=mode, dtype=dtype, repeats=repeats))
+            results.append(_measure(target, native, size=size, mode=mode, dtype=dtype, repeats=repeats,
+                                    device=device))
     return results
 
 

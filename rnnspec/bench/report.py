@@ -38,11 +38,17 @@ def _load_average() -> list[float] | None:
         return None
 
 
-def machine() -> dict:
-    """Where the bench ran: the CPU, its cores, torch's threads, the versions that matter, and the
-    load average (1, 5, 15 minutes) when the report is made: above the cores, other work competed."""
-    return {"cpu": _cpu_name(), "cores": os.cpu_count(), "threads": torch.get_num_threads(), "torch": torch.__version__,
-            "python": platform.python_version(), "platform": platform.platform(), "load_average": _load_average()}
+def machine(device: str = "cpu") -> dict:
+    """Where the bench ran: the CPU, its cores, torch's threads, the versions that matter, the load
+    average (1, 5, 15 minutes) when the report is made (above the cores, other work competed), and
+    the device with its name (a GPU's, and the CUDA and cuDNN versions)."""
+    found = {"cpu": _cpu_name(), "cores": os.cpu_count(), "threads": torch.get_num_threads(), "torch": torch.__version__,
+             "python": platform.python_version(), "platform": platform.platform(), "load_average": _load_average(),
+             "device": device}
+    if device.startswith("cuda"):
+        found.update(gpu=torch.cuda.get_device_name(device), cuda=torch.version.cuda,
+                     cudnn=torch.backends.cudnn.version())
+    return found
 
 
 def _row(r: BenchResult, peak: float) -> dict:
@@ -55,7 +61,7 @@ def _row(r: BenchResult, peak: float) -> dict:
             "target_peak_rss_rise_mib": r.target_rss_mib, "native_peak_rss_rise_mib": r.native_rss_mib}
 
 
-def json_report(target, *, native, results: list[BenchResult], peak: float, repeats: int) -> dict:
+def json_report(target, *, native, results: list[BenchResult], peak: float, repeats: int, device: str = "cpu") -> dict:
     """One JSON-able object: what was timed, where, the conventions of every figure, and each row."""
     from rnnspec import __version__
 
@@ -65,7 +71,7 @@ def json_report(target, *, native, results: list[BenchResult], peak: float, repe
         "command": f"rnnspec bench {target.cli_args()}",
         "like": target.like,
         "native": native.name,
-        "machine": machine(),
+        "machine": machine(device),
         "peak_gflops_fp32": peak,
         "repeats": repeats,
         "conventions": {"time": TIME_CONVENTION, "flops": FLOP_CONVENTION, "fraction_of_peak": PEAK_CONVENTION,
@@ -79,10 +85,11 @@ def _threads() -> str:
     return f"{n} thread" + ("s" if n != 1 else "")
 
 
-def header_lines(target, *, native, dtype: str, repeats: int, unsupported) -> list[str]:
+def header_lines(target, *, native, dtype: str, repeats: int, unsupported, device: str = "cpu") -> list[str]:
     """The lines before the rows are timed: what against what, how, where; the options probed out."""
+    where = _threads() if device == "cpu" else f"on {device} ({machine(device).get('gpu', device)})"
     lines = [f"rnnspec bench {target.cli_args()} against native {native.name}: cell {target.cells[0]}, {dtype}, "
-             f"median of {repeats} interleaved calls; torch {torch.__version__}, {_threads()}"]
+             f"median of {repeats} interleaved calls; torch {torch.__version__}, {where}"]
     return lines + [f"not supported (probed): {option}: {why}" for option, why in unsupported.items()]
 
 

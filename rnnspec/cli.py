@@ -246,7 +246,7 @@ def _spec(args) -> int:
     return 0
 
 
-def _loaded_target(args):
+def loaded_target(args):
     """The target named by the options of ``_target_options`` (verify's and bench's), not yet probed."""
     from rnnspec.targets import load_target
 
@@ -271,7 +271,7 @@ def load_verify_target(args):
                            timeout=args.timeout, tolerance=tolerance, device=args.device,
                            **scale_settings(lambda name: getattr(args, name)))
     select_properties(args.select)
-    loaded = _loaded_target(args)
+    loaded = loaded_target(args)
     with activated(settings):  # the probes' calls are timed too
         prepared = prepare(loaded, lacks=args.lacks, claims=args.claims, strict=args.strict)
     check_dtype(prepared.target, settings.dtype)
@@ -282,6 +282,11 @@ def load_verify_target(args):
 def parse_verify(argv: list[str]):
     """``rnnspec verify``'s options parsed from ``argv`` (what follows ``rnnspec verify``)."""
     return _parser().parse_args(["verify", *argv])
+
+
+def parse_bench(argv: list[str]):
+    """``rnnspec bench``'s options parsed from ``argv`` (what follows ``rnnspec bench``)."""
+    return _parser().parse_args(["bench", *argv])
 
 
 def _verify(args) -> int:
@@ -344,7 +349,7 @@ def _bench(args) -> int:
         torch.set_num_threads(args.threads)
     try:
         device = check_device(args.device)
-        loaded = _loaded_target(args)
+        loaded = loaded_target(args)
         native = native_for(loaded)
         prepared = prepare(loaded, lacks=args.lacks)
     except (TargetError, ValueError, OSError) as e:

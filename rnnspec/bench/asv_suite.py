@@ -47,9 +47,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from rnnspec.devices import check_device
 from rnnspec.spec.scale import BENCH_SIZES, BenchSize
 
-from .measure import MODES, _capability_skip, _first_line, bench, calls, native_for, parse_sizes
+from .measure import MODES, capability_skip, first_line, bench, calls, native_for, parse_sizes
 
 __all__ = ["TimeTarget", "TimeNative", "TrackRatio"]  # what `import *` brings into the user's benchmark module
 
@@ -141,12 +142,12 @@ def read_config(start: Path, environ: Mapping[str, str] = os.environ) -> SuiteCo
 def parse(config: SuiteConfig) -> argparse.Namespace:
     """``config``'s arguments parsed as ``rnnspec bench`` parses its own, a relative target file
     made absolute from the configuration's folder. ValueError with bench's message for a bad one."""
-    from rnnspec.cli import _parser  # one grammar: bench's options, validated by bench's parser
+    from rnnspec.cli import parse_bench  # one grammar: bench's options, validated by bench's parser
 
     stderr = io.StringIO()
     try:
         with contextlib.redirect_stderr(stderr):
-            args = _parser().parse_args(["bench", *config.arguments])
+            args = parse_bench(config.arguments)
     except SystemExit:
         message = stderr.getvalue().strip().removeprefix("rnnspec: ").removeprefix("rnnspec bench: ")
         raise ValueError(f"{config.source}: {message} (in {shlex.join(config.arguments)!r})") from None
@@ -208,7 +209,7 @@ def load(config: SuiteConfig) -> Loaded:
     does; TargetError where it cannot be (every benchmark then fails with it)."""
     import torch
 
-    from rnnspec.cli import _loaded_target
+    from rnnspec.cli import loaded_target
     from rnnspec.probing import prepare
 
     args = parse(config)
@@ -216,7 +217,7 @@ def load(config: SuiteConfig) -> Loaded:
         torch.set_num_threads(args.threads)
     if str(config.folder) not in sys.path:
         sys.path.append(str(config.folder))  # last: an installed package wins over the working tree
-    loaded = _loaded_target(args)
+    loaded = loaded_target(args)
     return Loaded(prepare(loaded, lacks=args.lacks), native_for(loaded), args)
 
 
@@ -233,19 +234,20 @@ def row_calls(loaded: Loaded, size: str, mode: str) -> dict:
     """bench's {"target": call, "native": call} for one row (``size`` as B,T,I,H), each called once
     (the warm-up); NotImplementedError (asv's skip) with bench's reason where the row cannot run."""
     prepared, native, args = loaded.prepared, loaded.native, loaded.args
-    reason = _capability_skip(prepared.target, mode=mode, dtype=args.dtype, probed=prepared.unsupported)
+    reason = capability_skip(prepared.target, mode=mode, dtype=args.dtype, probed=prepared.unsupported)
     if reason is not None:
         raise NotImplementedError(reason)
     try:
-        runs = calls(prepared.target, native, size=parse_sizes(size)[0], mode=mode, dtype=args.dtype)
+        runs = calls(prepared.target, native, size=parse_sizes(size)[0], mode=mode, dtype=args.dtype,
+                     device=check_device(args.device))
     except Exception as e:  # the target cannot be built at this size, as bench would report it
-        raise NotImplementedError(f"building the target and native {native.name} raised {_first_line(e)}") from e
+        raise NotImplementedError(f"building the target and native {native.name} raised {first_line(e)}") from e
     for who, run in runs.items():
         try:
             run()
         except Exception as e:  # the target refuses this size
             name = "target" if who == "target" else f"native {native.name}"
-            raise NotImplementedError(f"{name} raised {_first_line(e)}") from e
+            raise NotImplementedError(f"{name} raised {first_line(e)}") from e
     return runs
 
 
@@ -254,7 +256,7 @@ def row_ratio(loaded: Loaded, size: str, mode: str) -> float:
     reason where the row is skipped."""
     prepared, args = loaded.prepared, loaded.args
     (row,) = bench(prepared.target, native=loaded.native, sizes=parse_sizes(size), modes=(mode,), dtype=args.dtype,
-                   repeats=args.repeats, probed=prepared.unsupported)
+                   repeats=args.repeats, device=check_device(args.device), probed=prepared.unsupported)
     if row.status != "measured":
         raise NotImplementedError(row.reason)
     return row.ratio

@@ -26,7 +26,8 @@ from rnnspec.targets import Target, TargetError, load_target
 
 from .timing import call_flops, forward_backward, interleaved_times, peak_rss_rise_mib
 
-__all__ = ["MODES", "BenchResult", "bench", "calls", "native_for", "parse_sizes", "size_label"]
+__all__ = ["MODES", "BenchResult", "bench", "calls", "native_for", "parse_sizes", "size_label", "capability_skip",
+           "first_line"]
 
 MODES = ("forward", "backward")  # backward: forward, then backward of the sum of every output
 
@@ -128,13 +129,13 @@ def _synchronized(run: Callable[[], object]) -> Callable[[], object]:
     return call
 
 
-def _first_line(e: BaseException) -> str:
+def first_line(e: BaseException) -> str:
     cause = e.__cause__ if isinstance(e, TargetError) and e.__cause__ is not None else e
     text = str(cause).strip()
     return f"{type(cause).__name__}: {text.splitlines()[0]}" if text else type(cause).__name__
 
 
-def _capability_skip(target: Target, *, mode: str, dtype: str, probed: Mapping[str, str]) -> str | None:
+def capability_skip(target: Target, *, mode: str, dtype: str, probed: Mapping[str, str]) -> str | None:
     """Why the target cannot run ``mode`` in ``dtype`` by what it claims (probed out or declared lacking)."""
     for needed, missing, why in (("grad", mode == "backward", "target has no gradients"),
                                  *((d, dtype == d, f"target does not support {d}") for d in ("float64", *REDUCED_DTYPES))):
@@ -172,11 +173,11 @@ def _measure(target: Target, native: Target, *, size: BenchSize, mode: str, dtyp
             memory[who] = peak_rss_rise_mib(runs[who])  # the first call: a warm-up, and its memory
         except Exception as e:  # the target refuses this size (or the native layer cannot run it)
             name = "target" if who == "target" else f"native {native.name}"
-            return BenchResult(**row, status="skipped", reason=f"{name} raised {_first_line(e)}")
+            return BenchResult(**row, status="skipped", reason=f"{name} raised {first_line(e)}")
     try:
         times = {who: statistics.median(t) for who, t in interleaved_times(runs, repeats=repeats).items()}
     except Exception as e:  # a call raised after the first succeeded
-        return BenchResult(**row, status="skipped", reason=f"a timed call raised {_first_line(e)}")
+        return BenchResult(**row, status="skipped", reason=f"a timed call raised {first_line(e)}")
     return BenchResult(**row, status="measured", target_s=times["target"], native_s=times["native"],
                        flops=call_flops(built["target"][1].config, batch=size.batch, seq_len=size.seq_len,
                                         backward=mode == "backward"),
@@ -207,7 +208,7 @@ def bench(target: Target, *, native: Target, sizes, modes=MODES, dtype: str = "f
     for number, (size, mode) in enumerate(rows, 1):
         if on_start is not None:
             on_start(number, len(rows), f"{size_label(size)} {dtype} {mode}")
-        reason = _capability_skip(target, mode=mode, dtype=dtype, probed=probed or {})
+        reason = capability_skip(target, mode=mode, dtype=dtype, probed=probed or {})
         if reason is not None:
             results.append(BenchResult(size=size, mode=mode, dtype=dtype, status="skipped", reason=reason))
         else:

@@ -13,7 +13,6 @@ from rnnspec.reduced import assert_within_torch, in_dtype, rounded, widened, yar
 from rnnspec.settings import RunSettings
 from rnnspec.spec import PROPERTIES, REDUCED_DTYPES
 from rnnspec.spec.scale import TIERS
-from rnnspec.spec.tolerances import EPSILON, REDUCED_ERROR_MULTIPLE, reduced_allowed
 from rnnspec.targets import load_target
 from rnnspec.verdicts import Status
 from rnnspec.verifier import check_dtype, run_skip, verify
@@ -116,16 +115,6 @@ def test_rounded_values_are_the_dtype_s_and_widen_exactly():
     assert rounded(None, "float16") is None and in_dtype(None, "float16") is None
     assert rounded(x, "float16")[2] == np.inf  # float16's largest is 65504
     assert rounded(x, "bfloat16")[0] == np.float32(torch.tensor(1 / 3).bfloat16().float())
-
-
-def test_reduced_allowed_is_the_multiple_of_the_worse_yardstick_or_of_an_ulp():
-    assert REDUCED_ERROR_MULTIPLE == 4.0
-    assert EPSILON["float16"] == 2.0**-10 == torch.finfo(torch.float16).eps
-    assert EPSILON["bfloat16"] == 2.0**-7 == torch.finfo(torch.bfloat16).eps
-    assert reduced_allowed("float16", yardstick_error=1e-3, expected_max=0.5) == 4e-3
-    assert reduced_allowed("bfloat16", yardstick_error=0.0, expected_max=2.0) == 4 * 2.0**-7 * 2.0
-    with pytest.raises(ValueError, match="not one of"):
-        reduced_allowed("float32", yardstick_error=0.0, expected_max=1.0)
 
 
 @pytest.mark.filterwarnings("ignore:Using `reject` outside a property-based test")

@@ -107,3 +107,13 @@ def test_with_every_tolerance_100_times_looser_the_near_miss_passes(monkeypatch)
     others = ["grads_match_reference", "float32_agrees_with_float64"]
     verdicts = verify(NEAR_MISS.target(), settings=RunSettings(profile="quick"), select=others)
     assert [(v.id, v.status) for v in verdicts] == [(i, Status.PASSED) for i in others], [v.message for v in verdicts]
+
+
+def test_reduced_allowed_is_the_multiple_of_the_worse_yardstick_or_of_an_ulp():
+    from rnnspec.spec.tolerances import reduced_allowed
+
+    assert reduced_allowed("float16", yardstick_error=1e-3, expected_max=0.5) == 4e-3  # the yardstick's, 4x
+    assert reduced_allowed("bfloat16", yardstick_error=0.0, expected_max=2.0) == 4 * 2.0**-7 * 2.0  # 4 ulps of 2
+    assert reduced_allowed("float16", yardstick_error=2.0**-11, expected_max=1.0) == 4 * 2.0**-10
+    with pytest.raises(ValueError, match=r"dtype='float32' is not one of \['float16', 'bfloat16'\]"):
+        reduced_allowed("float32", yardstick_error=0.0, expected_max=1.0)

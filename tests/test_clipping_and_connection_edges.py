@@ -154,7 +154,7 @@ def test_a_residual_with_a_projection_shortcut_adds_the_projected_input():
                                rtol=1e-14)
     t = torch.from_numpy
     got = torch_connections.residual(t(x), lambda v: torch.tanh(v @ t(w_f).T), shortcut=t(w_s))
-    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-14)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)  # torch's tanh and numpy's differ by an ulp or so
 
 
 def test_a_residual_whose_block_changes_the_size_asks_for_a_shortcut():
@@ -180,4 +180,5 @@ def test_dense_connections_concatenate_features_over_a_time_axis():
     np.testing.assert_allclose(got, expected, rtol=1e-14)
     t = torch.from_numpy
     got = torch_connections.dense(t(x), [lambda v: torch.tanh(v @ t(w1).T), lambda v: torch.tanh(v @ t(w2).T)])
-    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-14)
+    # torch's tanh differs from numpy's by an ulp on some elements (more with one OpenMP thread, as mutmut runs)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)

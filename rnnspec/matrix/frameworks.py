@@ -56,6 +56,10 @@ FRAMEWORKS: dict[str, Framework] = {
     "flax.nnx": Framework("flax", "flax_nnx"),
     "equinox": Framework("equinox", "equinox"),
     "onnxruntime": Framework("onnxruntime", "onnxruntime"),
+    # ONNX's RNN / LSTM / GRU nodes built from the canonical parameters: run by ONNX Runtime, and by
+    # ONNX's reference evaluator (numpy), each under the version of what runs it
+    "onnx-ops-ort": Framework("onnxruntime", "onnx_ops", prefix="Ort"),
+    "onnx-reference": Framework("onnx", "onnx_ops", prefix="Reference"),
     "torchrl": Framework("torchrl", "torchrl", commands=("torchrl.modules.LSTM --like torch.nn.LSTM",
                                                         "torchrl.modules.GRU --like torch.nn.GRU")),
     # torch.ao: the quantizable LSTM under its own parameter names, and int8 dynamic quantization

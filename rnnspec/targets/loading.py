@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -44,12 +45,14 @@ def _import_file(path: Path):
     one file, one module."""
     if not path.is_file():
         raise TargetError(f"no such file: {path}")
+    resolved = path.resolve()
     for module in list(sys.modules.values()):
         try:
             file = getattr(module, "__file__", None)
         except Exception:  # a lazy module that cannot say (see rnnspec.environment)
             continue
-        if file and Path(file).resolve() == path.resolve():
+        # the name first: resolving each of thousands of modules' paths costs a system call each
+        if file and os.path.basename(file) == path.name and Path(file).resolve() == resolved:
             return module
     # the name Python gives it when its folder is first on the path (as below), so that its siblings'
     # `import stem` finds this very module; another module of that name already loaded keeps it

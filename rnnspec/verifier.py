@@ -54,11 +54,11 @@ def check_target_device(target: Target, device: str | None) -> None:
 
 def run_skip(prop: PropertySpec, settings: RunSettings) -> str | None:
     """Why ``prop`` is skipped under the run's ``settings`` (its dtype, its tiers), or None."""
-    # the properties that need the float64 capability compare float32 with float64 runs of one case:
-    # --dtype float32 rules their float64 run out; --dtype float64 keeps them (they check float64)
-    if settings.reduced != (prop.topic == "reduced_precision"):
+    if settings.reduced != (prop.topic == "reduced_precision"):  # float16 and bfloat16 have properties of their own
         return (f"checks float32 and float64; --dtype {settings.dtype} runs the reduced_precision properties only"
                 if settings.reduced else "checks float16 and bfloat16: run with --dtype float16 or --dtype bfloat16")
+    # the properties that need the float64 capability compare float32 with float64 runs of one case:
+    # --dtype float32 rules their float64 run out; --dtype float64 keeps them (they check float64)
     if settings.dtype == "float32" and "float64" in prop.requires:
         return "compares float32 with float64 runs; --dtype float32 runs float32 only"
     if not set(prop.tiers) & set(settings.tiers):

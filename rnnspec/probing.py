@@ -56,6 +56,8 @@ def _layer_case(target: Target, option: str | None) -> tuple[LayerCase, bool]:
         "unbatched": dict(unbatched=True, batch=1),
         "packed": dict(lengths=(1, 1)),
         "float64": dict(dtype="float64", with_state=True),  # breaking only without a state is a defect, not this
+        "float16": dict(with_state=True),  # the same for the reduced dtypes (built and called in them: _try)
+        "bfloat16": dict(with_state=True),
     }
     return case.replace(**(changes.get(option) or {})), option == "dropout"  # other options: the plain case
 

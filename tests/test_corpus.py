@@ -109,12 +109,12 @@ TARGETS: tuple[CorpusTarget, ...] = (
                      "dropout": "confirm_quantizable_LSTM_dropout_ignored.py"}),
     CorpusTarget("dynamic_LSTM", ("torch.ao.nn.quantized.dynamic.LSTM", "--like", "torch.nn.LSTM", "--from-float",
                             "--lacks", "grad", "--atol", "0.05"),
-           left_out={**dict.fromkeys(("float64", "no_bias", "unbatched"), _LACKS_DYNAMIC),
+           left_out={**dict.fromkeys(("float64", "float16", "bfloat16", "no_bias", "unbatched"), _LACKS_DYNAMIC),
                      "proj": "confirm_dynamic_quant_LSTM_proj_size.py",
                      "grad": "confirm_dynamic_quant_no_gradient.py"}),
     CorpusTarget("dynamic_GRU", ("torch.ao.nn.quantized.dynamic.GRU", "--like", "torch.nn.GRU", "--from-float",
                            "--lacks", "grad", "--atol", "0.05"),
-           left_out={**dict.fromkeys(("float64", "no_bias", "unbatched"), _LACKS_DYNAMIC),
+           left_out={**dict.fromkeys(("float64", "float16", "bfloat16", "no_bias", "unbatched"), _LACKS_DYNAMIC),
                      "grad": "confirm_dynamic_quant_no_gradient.py"}),
 )
 RUN_OPTIONS = ("--profile", "quick", "--tiers", "small")  # the xfails were established on the small tier; the scale tiers' verdicts of these libraries are in docs/matrix.json

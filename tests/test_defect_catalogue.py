@@ -11,6 +11,7 @@ import pytest
 
 from defect_catalogue import CATALOGUE, DROPINS, FAITHFUL, PLANTED, SCALE, Defect
 from rnnspec.settings import RunSettings
+from rnnspec.spec.scale import TIERS
 from rnnspec.targets import load_target
 from rnnspec.verdicts import Status
 from rnnspec.verifier import verify
@@ -61,9 +62,15 @@ def test_a_wrong_entry_is_rejected_naming_the_field(changes, named):
         Defect(**fields)
 
 
-@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow), pytest.param(2, marks=pytest.mark.slow)])
+# the fast tier leaves out the realistic tier's two examples (most of the time: wide and long cases);
+# the slow tier runs every tier at three seeds
+SEEDS_AND_TIERS = [pytest.param(0, ("small", "magnitude"), id="0-small-magnitude"),
+                   *(pytest.param(seed, TIERS, id=f"{seed}-every-tier", marks=pytest.mark.slow) for seed in (0, 1, 2))]
+
+
+@pytest.mark.parametrize("seed, tiers", SEEDS_AND_TIERS)
 @pytest.mark.parametrize("target, like", FAITHFUL, ids=[t.rsplit("/", 1)[-1] for t, _ in FAITHFUL])
-def test_faithful_dropins_raise_no_false_alarm(target, like, seed):
-    verdicts = verify(load_target(target, like=like), settings=RunSettings(profile="quick", seed=seed))
+def test_faithful_dropins_raise_no_false_alarm(target, like, seed, tiers):
+    verdicts = verify(load_target(target, like=like), settings=RunSettings(profile="quick", seed=seed, tiers=tiers))
     bad = [v for v in verdicts if v.status not in (Status.PASSED, Status.SKIPPED)]
     assert not bad, "\n".join(f"{v.id}: {v.status}\n{v.message}" for v in bad)

@@ -40,6 +40,7 @@ def perf():
                                            threads=1)
 
 
+@pytest.mark.slow  # a worker process per framework: seconds each
 def test_schema_on_torch_and_torch_ao(perf):
     assert_keys_and_types(perf, TOP, what="perf")
     assert json.loads(json.dumps(perf)) == perf, "the result is not plain JSON"
@@ -62,6 +63,7 @@ def test_schema_on_torch_and_torch_ao(perf):
                     assert math.isfinite(row[key]) and row[key] > 0, f"{t['name']} {row['mode']}: {key}={row[key]}"
 
 
+@pytest.mark.slow  # a worker process per framework: seconds each
 def test_torch_times_its_three_layers_and_torch_ao_skips_int8_backward(perf):
     torch_names = [t["name"] for t in perf["frameworks"]["torch"]["targets"]]
     assert torch_names == ["torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU"], torch_names  # no cells, no clipping
@@ -69,6 +71,21 @@ def test_torch_times_its_three_layers_and_torch_ao_skips_int8_backward(perf):
     skipped = rows[("torch.ao.nn.quantized.dynamic.LSTM", "backward")]
     assert skipped["status"] == "skipped" and "no gradients" in skipped["reason"], skipped
     assert rows[("torch.ao.nn.quantized.dynamic.LSTM", "forward")]["status"] == "measured"
+
+
+def test_the_worker_times_torch_s_layers_in_process():
+    """What a framework's process sends, run here (the fast tier's check; the slow one runs the processes)."""
+    messages = list(perf_matrix.worker_messages("torch", sizes=QUICK_BENCH_SIZES, repeats=[1]))
+    assert messages[0]["version"]
+    targets = [m["target"] for m in messages if "target" in m]
+    assert [t["name"] for t in targets] == ["torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU"]
+    rows = [m["row"] for m in messages if "row" in m]
+    assert len(rows) == 3 * 2 * len(QUICK_BENCH_SIZES)
+    for row in rows:
+        assert_keys_and_types(row, ROW, what=f"{row['target']} row")
+        assert row["status"] == "measured"
+        for key in ("target_s", "native_s", "flops"):  # the parent adds ratios and rates (it measures the peak)
+            assert math.isfinite(row[key]) and row[key] > 0, f"{row['target']} {row['mode']}: {key}={row[key]}"
 
 
 def test_missing_framework_is_listed_with_its_reason(monkeypatch):
@@ -91,6 +108,7 @@ def test_missing_framework_through_the_runner(monkeypatch):
     assert "keras-tensorflow: ModuleNotFoundError" in perf_matrix.markdown(perf)
 
 
+@pytest.mark.slow  # a worker process per framework: seconds each
 def test_markdown_and_figure_are_written(perf, tmp_path):
     pytest.importorskip("matplotlib")
     page = perf_matrix.markdown(perf)
@@ -103,6 +121,7 @@ def test_markdown_and_figure_are_written(perf, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
 
 
+@pytest.mark.slow  # a worker process per framework: seconds each
 def test_from_json_redraws_without_running(perf, tmp_path):
     pytest.importorskip("matplotlib")
     source = tmp_path / "perf.json"

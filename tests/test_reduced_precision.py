@@ -32,9 +32,11 @@ def _statuses(target, dtype, *, tiers=("small",)) -> dict:
 SMALL = ("small",)
 BUILTINS = [pytest.param("torch.nn.LSTM", "float16", SMALL), pytest.param("torch.nn.GRU", "bfloat16", SMALL),
             pytest.param("torch.nn.RNNCell", "float16", SMALL), pytest.param("torch.nn.LSTMCell", "bfloat16", SMALL),
-            *(pytest.param(name, dtype, TIERS, marks=pytest.mark.slow)
-              for name in ("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNNCell", "torch.nn.LSTMCell",
-                           "torch.nn.GRUCell") for dtype in REDUCED_DTYPES)]
+            pytest.param("torch.nn.RNN", "float16", SMALL), pytest.param("torch.nn.GRUCell", "bfloat16", SMALL),
+            # every tier: the realistic tier's half-precision products at H ~ 1000 take many seconds on a CPU
+            pytest.param("torch.nn.LSTM", "bfloat16", TIERS, marks=pytest.mark.slow),
+            pytest.param("torch.nn.GRU", "float16", TIERS, marks=pytest.mark.slow),
+            pytest.param("torch.nn.RNN", "bfloat16", TIERS, marks=pytest.mark.slow)]
 
 
 @pytest.mark.parametrize("name, dtype, tiers", BUILTINS)

@@ -1,6 +1,6 @@
 """What the int8 dynamic quantized LSTM/GRU lack (limitations, raised by torch itself):
-bias=False (quantize_dynamic: AssertionError "mod.bias must be True"), float64 input
-(RuntimeError), unbatched (T, I) input (RuntimeError), and named parameters (none: the weights are
+bias=False (quantize_dynamic: AssertionError "mod.bias must be True"), float64, float16 and
+bfloat16 input (RuntimeError), unbatched (T, I) input (RuntimeError), and named parameters (none: the weights are
 packed, so loading torch's weights by name is impossible; they must be converted from a float
 torch.nn.LSTM/GRU by quantize_dynamic or Class.from_float). They do accept num_layers>1,
 bidirectional, batch_first, a given state and PackedSequence. Exit 0 (FINDING CONFIRMED) when so.
@@ -20,12 +20,14 @@ def convert(module):
     return quantize_dynamic(torch.nn.Sequential(module), {type(module)}, dtype=torch.qint8)[0]
 
 
-expected_refused = {"no_bias", "float64", "unbatched"}
+expected_refused = {"no_bias", "float64", "float16", "bfloat16", "unbatched"}
 ok = True
 for cls in (torch.nn.LSTM, torch.nn.GRU):
     tries = {
         "no_bias": lambda: convert(cls(3, 5, bias=False)),
         "float64": lambda: convert(cls(3, 5))(torch.randn(4, 2, 3, dtype=torch.float64)),
+        "float16": lambda: convert(cls(3, 5))(torch.randn(4, 2, 3, dtype=torch.float16)),
+        "bfloat16": lambda: convert(cls(3, 5))(torch.randn(4, 2, 3, dtype=torch.bfloat16)),
         "unbatched": lambda: convert(cls(3, 5))(torch.randn(4, 3)),
         "multilayer+bidirectional": lambda: convert(cls(3, 5, num_layers=2, bidirectional=True))(torch.randn(4, 2, 3)),
         "batch_first": lambda: convert(cls(3, 5, batch_first=True))(torch.randn(2, 4, 3)),
@@ -42,7 +44,7 @@ for cls in (torch.nn.LSTM, torch.nn.GRU):
     print(f"{cls.__name__}: named parameters after conversion: {[n for n, _ in convert(cls(3, 5)).named_parameters()]}")
     ok &= refused == expected_refused
 if ok:
-    print("FINDING CONFIRMED: dynamic quantized LSTM/GRU lack no_bias, float64, unbatched, grad and parameters")
+    print("FINDING CONFIRMED: dynamic quantized LSTM/GRU lack no_bias, float64, float16, bfloat16, unbatched, grad and parameters")
     sys.exit(0)
 print("not reproduced")
 sys.exit(1)

@@ -63,9 +63,9 @@ def test_a_wrong_entry_is_rejected_naming_the_field(changes, named):
 
 
 # the fast tier leaves out the realistic tier's two examples (most of the time: wide and long cases);
-# the slow tier runs every tier at three seeds
+# the slow tier runs every tier at two other seeds
 SEEDS_AND_TIERS = [pytest.param(0, ("small", "magnitude"), id="0-small-magnitude"),
-                   *(pytest.param(seed, TIERS, id=f"{seed}-every-tier", marks=pytest.mark.slow) for seed in (0, 1, 2))]
+                   *(pytest.param(seed, TIERS, id=f"{seed}-every-tier", marks=pytest.mark.slow) for seed in (1, 2))]
 
 
 @pytest.mark.parametrize("seed, tiers", SEEDS_AND_TIERS)

@@ -161,6 +161,10 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_argument("--strict", action="store_true", help="exit 1 when any target has a discrepancy")
     matrix.add_argument("--update", metavar="PATH",
                         help="an earlier --json matrix: rerun only --frameworks and replace their rows in it")
+    matrix.add_argument("--resume", action="store_true",
+                        help="with --update: skip the frameworks that PATH already holds (finish an interrupted run)")
+    matrix.add_argument("-j", "--jobs", type=arguments.positive_int, default=1,
+                        help="framework processes at once (default 1; each uses the cores its framework takes)")
 
     explain = sub.add_parser("explain", help="compute and draw the lecture's figures (PNG, tables, optional HTML)")
     explain.add_argument("--out", required=True, help="folder for the figures")
@@ -179,11 +183,13 @@ def _usage_error(command: str, message: str) -> int:
 
 
 def _matrix(args) -> int:
-    from rnnspec.matrix import discrepancies, matrix_html, run_matrix, select_frameworks, update_matrix
+    from rnnspec.matrix import assemble, discrepancies, matrix_html, run_matrix, select_frameworks, update_matrix
     from rnnspec.report import write_json
     from rnnspec.settings import RunSettings
 
     try:
+        if args.resume and not args.update:
+            raise ValueError("--resume needs --update PATH (the matrix to finish)")
         frameworks = select_frameworks(args.frameworks)
         old = None
         if args.update:
@@ -193,14 +199,30 @@ def _matrix(args) -> int:
         return _usage_error("matrix", str(e))
     settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples,
                            **scale_settings(lambda name: getattr(args, name)))
-    result = run_matrix(settings, frameworks=frameworks,
+    if old is not None:
+        try:  # the same profile, examples, seed and tiers, checked before anything runs
+            update_matrix(old, assemble(settings, [], {}))
+        except ValueError as e:
+            return _usage_error("matrix", f"--update {args.update}: {e}")
+    if args.resume:
+        done = {row["framework"] for row in old["rows"]} | set(old["not_installed"])
+        frameworks = [name for name in frameworks if name not in done]
+    ended = []
+
+    def framework_done(name: str, seconds: float, so_far: dict) -> None:
+        ended.append(name)
+        rows = [r for r in so_far["rows"] if r["framework"] == name]
+        what = (f"not installed: {so_far['not_installed'][name][:120]}" if name in so_far["not_installed"] and not rows
+                else f"{len(rows)} rows, {sum(r['status'] != 'passed' for r in rows)} with discrepancies")
+        print(f"[{len(ended)}/{len(frameworks)} frameworks] {name}: {what} ({seconds / 60:.1f} min)", file=sys.stderr, flush=True)
+        if args.json:  # kept as each framework ends: an interrupted run goes on with --update PATH --resume
+            write_json(update_matrix(old, so_far) if old is not None else so_far, args.json)
+
+    result = run_matrix(settings, frameworks=frameworks, jobs=args.jobs, on_framework=framework_done,
                         on_row=lambda r: print(f"{r['status'].upper():7} {r['target']} [{r['framework']}, {r['dtype']}]"
                                                f"  ({r['summary']})", flush=True))
     if old is not None:
-        try:
-            result = update_matrix(old, result)
-        except ValueError as e:
-            return _usage_error("matrix", f"--update {args.update}: {e}")
+        result = update_matrix(old, result)
     for framework, reason in result["not_installed"].items():
         print(f"NOT INSTALLED {framework}: {reason}")
     for sentence in discrepancies(result):

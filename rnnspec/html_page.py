@@ -26,6 +26,7 @@ class Cell(NamedTuple):
     style: str = ""  # CSS
     title: str = ""  # tooltip, escaped
     tag: str = "td"  # "th" for a row header
+    colspan: int = 1
 
 
 def _content(value) -> str:
@@ -36,14 +37,18 @@ def _td(cell) -> str:
     if not isinstance(cell, Cell):
         cell = Cell(cell)
     attrs = (f" style='{escape(cell.style)}'" if cell.style else "") + (f" title='{escape(cell.title)}'" if cell.title else "")
+    attrs += f" colspan='{cell.colspan}'" if cell.colspan != 1 else ""
     return f"<{cell.tag}{attrs}>{_content(cell.content)}</{cell.tag}>"
 
 
-def table(header: Iterable, rows: Iterable[Iterable]) -> Safe:
-    """A table; every header and cell is escaped unless it is ``Safe`` (cells may be ``Cell``s)."""
+def table(header: Iterable, rows: Iterable[Iterable], *, id: str = "", above: Iterable | None = None) -> Safe:
+    """A table; every header and cell is escaped unless it is ``Safe`` (cells may be ``Cell``s).
+    ``id``: the table's HTML id; ``above``: one more header row before ``header`` (``Cell``s with
+    ``colspan`` to group columns)."""
     head = "".join(f"<th>{_content(h)}</th>" for h in header)
+    first = "<tr>" + "".join(_td(c) for c in above) + "</tr>" if above is not None else ""
     body = "".join("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in rows)
-    return Safe(f"<table><tr>{head}</tr>{body}</table>")
+    return Safe(f"<table{f' id={chr(39)}{escape(id)}{chr(39)}' if id else ''}>{first}<tr>{head}</tr>{body}</table>")
 
 
 def page(title: str, *parts: str, css: str = "") -> str:

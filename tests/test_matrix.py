@@ -81,8 +81,43 @@ def test_a_crashing_framework_process_is_listed_and_the_rest_go_on(monkeypatch):
 def test_framework_prefixes_select_every_backend():
     assert matrix.select_frameworks(["keras"]) == ["keras-torch", "keras-jax", "keras-tensorflow"]
     assert matrix.select_frameworks(["flax", "torch"]) == ["flax.linen", "flax.nnx", "torch"]
+    assert matrix.select_frameworks(["tensorflow", "tf"]) == ["tensorflow-ops", "tf-keras"]
     with pytest.raises(ValueError, match="matches none"):
-        matrix.select_frameworks(["tensorflow"])
+        matrix.select_frameworks(["tensorflw"])
+
+
+def test_jobs_run_frameworks_side_by_side_and_rows_keep_the_frameworks_order(monkeypatch):
+    from rnnspec.matrix import runner
+
+    rows = [_row("keras-jax", "k"), _row("torch", "t"), _row("onnx-ops-ort", "o")]
+    assert [r["framework"] for r in matrix.assemble(RunSettings(profile="quick"), rows, {})["rows"]] == \
+        ["torch", "keras-jax", "onnx-ops-ort"]
+    # names the worker process does not know: each exits at once with an error, listed, not raised
+    ghosts = {f"ghost{i}": matrix.Framework("torch") for i in range(3)}
+    monkeypatch.setattr(frameworks, "FRAMEWORKS", ghosts)
+    monkeypatch.setattr(runner, "FRAMEWORKS", ghosts)
+    ended = []
+    result = matrix.run_matrix(RunSettings(profile="quick"), frameworks=list(ghosts), jobs=2,
+                               on_framework=lambda name, seconds, so_far: ended.append((name, len(so_far["not_installed"]))))
+    assert sorted(name for name, _ in ended) == list(ghosts)
+    assert sorted(k for _, k in ended) == [1, 2, 3]  # each call sees every framework ended before it
+    assert set(result["not_installed"]) == set(ghosts) and all("exited with 2" in v for v in result["not_installed"].values())
+
+
+def test_resume_runs_only_the_frameworks_the_file_lacks_and_a_mismatch_is_refused_first(tmp_path, capsys):
+    from rnnspec.cli import main
+
+    old = matrix.assemble(RunSettings(profile="quick", max_examples=4), [_row("torch", "t", a="passed")], {})
+    old["not_installed"] = {name: "not here" for name in frameworks.FRAMEWORKS if name != "torch"}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(old))
+    out = tmp_path / "out.json"
+    assert main(["matrix", "--profile", "quick", "--max-examples", "4", "--update", str(path), "--resume",
+                 "--json", str(out)]) == 0  # every framework is in the file: nothing runs
+    assert json.loads(out.read_text())["rows"] == old["rows"]
+    assert main(["matrix", "--resume"]) == 2 and "--resume needs --update" in capsys.readouterr().err
+    assert main(["matrix", "--profile", "quick", "--max-examples", "4", "--seed", "1", "--update", str(path)]) == 2
+    assert "cannot update a matrix of seed=0 with one of seed=1" in capsys.readouterr().err
 
 
 def _row(framework, target, dtype="float32", **statuses):

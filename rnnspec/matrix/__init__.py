@@ -9,8 +9,8 @@ Modules: ``frameworks`` (which frameworks and targets), ``runner`` (one process 
 from .frameworks import FRAMEWORKS, Framework, select_frameworks
 from .merge import update_matrix
 from .page import matrix_html
-from .runner import run_matrix
+from .runner import assemble, run_matrix
 from .sentences import discrepancies, sentence
 
-__all__ = ["Framework", "FRAMEWORKS", "select_frameworks", "run_matrix", "update_matrix", "matrix_html",
+__all__ = ["Framework", "FRAMEWORKS", "select_frameworks", "run_matrix", "assemble", "update_matrix", "matrix_html",
            "discrepancies", "sentence"]

@@ -64,14 +64,23 @@ FRAMEWORKS: dict[str, Framework] = {
                                                         "torchrl.modules.GRU --like torch.nn.GRU")),
     # torch.ao: the quantizable LSTM under its own parameter names, and int8 dynamic quantization
     # (approximate: reference comparisons within 0.05; structure keeps the registry's thresholds)
+    # TensorFlow's own: Keras 2 layers through tf-keras, and the fused ops under tf.raw_ops
+    "tf-keras": Framework("tf-keras", "tf_keras", env={"TF_USE_LEGACY_KERAS": "1"}),
+    "tensorflow-ops": Framework("tensorflow-cpu", "tf_ops"),
+    "haiku": Framework("dm-haiku", "haiku"),
+    "paddle": Framework("paddlepaddle", "paddle"),
+    # the onnx_ops graphs run by OpenVINO's CPU runtime
+    "openvino": Framework("openvino", "openvino"),
+    "mlx": Framework("mlx", "mlx"),
     "torch.ao": Framework("torch", requires="torch.ao.nn.quantizable", commands=_TORCH_AO),
 }
 
 
 def select_frameworks(names) -> list[str]:
     """Framework names for ``--frameworks``: exact names, or else a prefix before '-' or '.'
-    (``keras`` is every Keras backend, ``flax`` both Flax APIs). ValueError for a name that matches none."""
-    if not names:
+    (``keras`` is every Keras backend, ``flax`` both Flax APIs); None: every one. ValueError for a
+    name that matches none."""
+    if names is None:
         return list(FRAMEWORKS)
     chosen = []
     for name in names:

@@ -1,5 +1,6 @@
 """Running the matrix: each framework in a process of its own (Keras picks its backend once per
-process, JAX's float64 mode is process-wide, and a framework that crashes takes only its own rows)."""
+process, JAX's float64 mode is process-wide, and a framework that crashes takes only its own rows),
+``jobs`` of them at once."""
 
 from __future__ import annotations
 
@@ -8,46 +9,88 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from rnnspec.matrix.frameworks import FRAMEWORKS, select_frameworks
 from rnnspec.matrix.sentences import discrepancies
 from rnnspec.report import library_versions
 
-__all__ = ["run_matrix", "MARKER"]
+__all__ = ["run_matrix", "assemble", "MARKER"]
 
 MARKER = "rnnspec-matrix "  # starts each line the worker prints for the runner; anything else a library printed
 
 
-def run_matrix(settings, *, frameworks=None, on_row: Callable[[dict], None] | None = None) -> dict:
-    """Every selected framework's targets under ``settings`` (its dtype is ignored: one row per
-    dtype each target claims)."""
-    rows, missing = [], {}
-    for name in select_frameworks(frameworks):
-        env = {**os.environ, **FRAMEWORKS[name].env}
-        command = [sys.executable, "-m", "rnnspec.matrix.worker", name, "--profile", settings.profile,
-                   "--seed", str(settings.seed)]
-        command += ["--max-examples", str(settings.max_examples)] if settings.max_examples else []
-        command += ["--tiers", ",".join(settings.tiers), "--max-size", str(settings.max_size),
-                    "--max-seq-len", str(settings.max_seq_len), "--max-batch", str(settings.max_batch)]
-        # stderr to a file, not a pipe: a framework that warns a lot would fill a pipe nobody reads
-        # until the end, and block inside its own warnings.warn
-        with tempfile.TemporaryFile("w+") as errors, \
-                subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env) as worker:
-            for line in worker.stdout:
-                if not line.startswith(MARKER):  # a library's own printing
-                    continue
-                message = json.loads(line[len(MARKER):])
-                if "not_installed" in message:
-                    missing[name] = message["not_installed"]
-                    continue
-                rows.append(message["row"])
-                if on_row:
-                    on_row(message["row"])
-            worker.wait()
-            if worker.returncode != 0:  # the framework crashed its process: said, and the others go on
-                errors.seek(0)
-                missing[name] = f"its process exited with {worker.returncode}: {errors.read().strip()[-2000:]}"
+def _worker_command(name: str, settings) -> list[str]:
+    command = [sys.executable, "-m", "rnnspec.matrix.worker", name, "--profile", settings.profile,
+               "--seed", str(settings.seed)]
+    command += ["--max-examples", str(settings.max_examples)] if settings.max_examples else []
+    return command + ["--tiers", ",".join(settings.tiers), "--max-size", str(settings.max_size),
+                      "--max-seq-len", str(settings.max_seq_len), "--max-batch", str(settings.max_batch)]
+
+
+def _run_framework(name: str, settings, on_row: Callable[[dict], None]) -> tuple[list[dict], str | None]:
+    """One framework's worker process: its rows, and why it has none (not installed, crashed) or None."""
+    rows, missing = [], None
+    # stderr to a file, not a pipe: a framework that warns a lot would fill a pipe nobody reads
+    # until the end, and block inside its own warnings.warn
+    with tempfile.TemporaryFile("w+") as errors, \
+            subprocess.Popen(_worker_command(name, settings), stdout=subprocess.PIPE, stderr=errors, text=True,
+                             env={**os.environ, **FRAMEWORKS[name].env}) as worker:
+        for line in worker.stdout:
+            if not line.startswith(MARKER):  # a library's own printing
+                continue
+            message = json.loads(line[len(MARKER):])
+            if "not_installed" in message:
+                missing = message["not_installed"]
+                continue
+            rows.append(message["row"])
+            on_row(message["row"])
+        worker.wait()
+        if worker.returncode != 0:  # the framework crashed its process: said, and the others go on
+            errors.seek(0)
+            missing = f"its process exited with {worker.returncode}: {errors.read().strip()[-2000:]}"
+    return rows, missing
+
+
+def assemble(settings, rows: list[dict], missing: dict[str, str]) -> dict:
+    """The matrix object: the run's settings and versions, the rows in FRAMEWORKS' order, what is not
+    installed, and the discrepancies derived from the rows (for readers of the JSON)."""
+    order = list(FRAMEWORKS)
+    rows = sorted(rows, key=lambda row: order.index(row["framework"]) if row["framework"] in order else len(order))
     matrix = {"versions": library_versions(), "profile": settings.profile, "max_examples": settings.max_examples,
               "seed": settings.seed, "tiers": list(settings.tiers), "rows": rows, "not_installed": missing}
-    return {**matrix, "discrepancies": discrepancies(matrix)}  # derived from the rows, for readers of the JSON
+    return {**matrix, "discrepancies": discrepancies(matrix)}
+
+
+def run_matrix(settings, *, frameworks=None, jobs: int = 1, on_row: Callable[[dict], None] | None = None,
+               on_framework: Callable[[str, float, dict], None] | None = None) -> dict:
+    """Every selected framework's targets under ``settings`` (its dtype is ignored: one row per
+    dtype each target claims), ``jobs`` framework processes at a time. ``on_row(row)`` is called
+    for each row as it comes and ``on_framework(name, seconds, matrix_so_far)`` as each framework ends (both
+    from one thread at a time), so a caller can show progress and keep what is done."""
+    names = select_frameworks(frameworks)
+    rows, missing, lock = [], {}, threading.Lock()
+
+    def one(name: str) -> None:
+        started = time.monotonic()
+
+        def row_done(row):
+            with lock:
+                if on_row:
+                    on_row(row)
+
+        got, why = _run_framework(name, settings, row_done)
+        with lock:
+            rows.extend(got)
+            if why is not None:
+                missing[name] = why
+            if on_framework:
+                on_framework(name, time.monotonic() - started, assemble(settings, rows, missing))
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for future in [pool.submit(one, name) for name in names]:
+            future.result()
+    return assemble(settings, rows, missing)

@@ -17,7 +17,8 @@ __all__ = ["ADAPTER_MODULES", "targets_of", "module_getattr"]
 
 # the shipped adapter modules, as named after rnnspec.targets.adapters.
 ADAPTER_MODULES: tuple[str, ...] = ("torch_compile", "keras", "flax_linen", "flax_nnx", "equinox", "onnxruntime",
-                                   "onnx_ops", "torchrl")
+                                   "onnx_ops", "torchrl", "tf_keras", "tf_ops", "haiku", "paddle",
+                                   "openvino", "mlx")
 
 
 def targets_of(module: str) -> dict[str, Target]:

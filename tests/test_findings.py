@@ -39,6 +39,26 @@ SCRIPTS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "confirm_flax_nnx_grucell_has_no_b_hn.py": (("jax", "flax"), {}),
     "confirm_flax_rnn_zero_length_row_is_last_padded_carry.py": (("jax", "flax"), {}),
     "confirm_flax_lstm_flushes_subnormal_cell_state.py": (("jax", "flax"), {}),
+    # Haiku
+    "confirm_haiku_lstm_adds_forget_bias_every_step.py": (("haiku", "jax"), {}),
+    "confirm_haiku_gru_is_reset_before_form.py": (("haiku", "jax"), {}),
+    "confirm_haiku_flushes_subnormals.py": (("haiku", "jax"), {}),
+    # PaddlePaddle
+    "confirm_paddle_rnn_reverse_grad_wrong_with_lengths_and_state.py": (("paddle",), {}),
+    "confirm_paddle_rnn_without_bias_segfaults.py": (("paddle",), {}),
+    "confirm_paddle_rnn_grad_needs_weights_and_train_mode.py": (("paddle",), {}),
+    "confirm_paddle_gru_python_loop_raises.py": (("paddle",), {}),
+    "confirm_paddle_lstmcell_proj_default_state_raises.py": (("paddle",), {}),
+    # OpenVINO (ONNX graphs) and MLX
+    "confirm_openvino_cpu_default_precision_is_bf16.py": (("openvino", "onnx"), {}),
+    "confirm_openvino_float64_is_float32.py": (("openvino", "onnx"), {}),
+    "confirm_openvino_onnx_layout_1_ignored.py": (("openvino", "onnx"), {}),
+    "confirm_openvino_dynamic_shapes_ignore_sequence_lens.py": (("openvino", "onnx"), {}),
+    "confirm_mlx_float64_sigmoid_is_float32_accurate.py": (("mlx",), {}),
+    # TensorFlow: tf-keras, Keras 3 on TensorFlow, tf.raw_ops
+    "confirm_tensorflow_flushes_subnormal_cell_state.py": (("tensorflow", "tf_keras", "keras"),
+                                                           {"KERAS_BACKEND": "tensorflow"}),
+    "confirm_tf_block_lstm_v2_gradient_uses_v1_layout.py": (("tensorflow",), {}),
     # torch: TorchScript and torch.compile
     "confirm_torch_jit_script_rnn_layers_have_no_forward.py": ((), {}),
     "confirm_torch_compile_runs_rnn_layers_eagerly.py": ((), {}),

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.metadata
 import json
 import os
 import shlex
@@ -100,10 +99,7 @@ def worker_messages(name: str, *, sizes, repeats, every: bool = False):
     except Exception as e:  # not installed, or broken
         yield {"not_installed": f"{type(e).__name__}: {e}"}
         return
-    try:
-        yield {"version": importlib.metadata.version(framework.package)}
-    except importlib.metadata.PackageNotFoundError:
-        yield {"version": None}
+    yield {"version": framework.version()}
     loaded = []
     for command in commands:
         try:

@@ -28,6 +28,18 @@ class Framework:
     env: dict[str, str] = field(default_factory=dict)  # set in the framework's process
     commands: tuple[str, ...] = ()  # targets with flags, as typed after `rnnspec verify` (real code, no glue)
     requires: str | None = None  # a module that must import for the framework to count as installed
+    alternatives: tuple[str, ...] = ()  # other distributions of the same import (tensorflow, tensorflow-cpu)
+
+    def version(self) -> str | None:
+        """The installed version of ``package``, or of the first of ``alternatives`` installed; None if none is."""
+        import importlib.metadata
+
+        for distribution in (self.package, *self.alternatives):
+            try:
+                return importlib.metadata.version(distribution)
+            except importlib.metadata.PackageNotFoundError:
+                continue
+        return None
 
     def target_commands(self) -> list[str]:
         """What follows ``rnnspec verify`` for each target (imports the framework: call it in its process)."""
@@ -51,7 +63,7 @@ FRAMEWORKS: dict[str, Framework] = {
     "torch.compile": Framework("torch", "torch_compile", prefix="Compiled", exclude="CompiledUnrolled"),
     "keras-torch": Framework("keras", "keras", env={"KERAS_BACKEND": "torch"}),
     "keras-jax": Framework("keras", "keras", env={"KERAS_BACKEND": "jax"}),
-    "keras-tensorflow": Framework("keras", "keras", env={"KERAS_BACKEND": "tensorflow"}),
+    "keras-tensorflow": Framework("keras", "keras", env={"KERAS_BACKEND": "tensorflow"}, requires="tensorflow"),
     "flax.linen": Framework("flax", "flax_linen"),
     "flax.nnx": Framework("flax", "flax_nnx"),
     "equinox": Framework("equinox", "equinox"),
@@ -66,7 +78,7 @@ FRAMEWORKS: dict[str, Framework] = {
     # (approximate: reference comparisons within 0.05; structure keeps the registry's thresholds)
     # TensorFlow's own: Keras 2 layers through tf-keras, and the fused ops under tf.raw_ops
     "tf-keras": Framework("tf-keras", "tf_keras", env={"TF_USE_LEGACY_KERAS": "1"}),
-    "tensorflow-ops": Framework("tensorflow-cpu", "tf_ops"),
+    "tensorflow-ops": Framework("tensorflow", "tf_ops", alternatives=("tensorflow-cpu",)),
     "haiku": Framework("dm-haiku", "haiku"),
     "paddle": Framework("paddlepaddle", "paddle"),
     # the onnx_ops graphs run by OpenVINO's CPU runtime

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.metadata
 import json
 import shlex
 import sys
@@ -43,10 +42,7 @@ def rows(name: str, settings):
     except Exception as e:  # not installed, or broken: a line saying so, not a crash
         yield {"not_installed": f"{type(e).__name__}: {e}"}
         return
-    try:
-        version = importlib.metadata.version(framework.package)
-    except importlib.metadata.PackageNotFoundError:
-        version = None
+    version = framework.version()
     for command in commands:
         target, target_settings, prepared = load_verify_target(parse_verify(shlex.split(command)))
         for dtype in _dtypes(target):

@@ -51,8 +51,13 @@ keras/src/backend/{torch,jax}/rnn.py; CPU):
     the backend it was imported with; tests/findings/ confirms each without rnnspec.
 Not covered: ``keras.layers.Bidirectional`` (on CPU two layers, one ``go_backwards``; its fused
 ``bidirectional_lstm`` kernel is cuDNN only), stacks (``keras.layers.RNN([cell, cell])``,
-``StackedRNNCells``), ``unroll=True``, ``go_backwards``, ``stateful``, dropout, and the TensorFlow
-backend (not installed here).
+``StackedRNNCells``), ``unroll=True``, ``go_backwards``, ``stateful``, dropout, gradients.
+TensorFlow backend (Keras 3.15.1 on tensorflow-cpu 2.21.0, read in keras/src/backend/tensorflow/rnn.py):
+``lstm`` / ``gru`` raise NotImplementedError without a GPU (cuDNN only), so every target runs the
+generic loop (``backend.rnn``, a ``tf.while_loop`` over ``cell.call``), or the cell alone; float64
+is float64 throughout (``result_type`` maps float64 to float32 on every backend but TensorFlow);
+TensorFlow's CPU kernels flush subnormals to zero, so the LSTMs lose a subnormal cell state
+(tests/findings/confirm_tensorflow_flushes_subnormal_cell_state.py).
 
 Weight mapping from the canonical (torch) layout, per layer:
     kernel           = W_ih^T, (I, G*H);  recurrent_kernel = W_hh^T, (H, G*H)
@@ -250,6 +255,13 @@ def _runs(runs: str, kind: str, cell_class: str) -> str | None:
             where = ("keras.src.backend.jax.rnn.lstm, which raises NotImplementedError without a GPU (its kernel is "
                      f"cuDNN's), so {where}")
         return f"{where}{' (lax.scan)' if runs != 'cell' else ''}, {float64}"
+    if BACKEND == "tensorflow":
+        if runs == "fused":
+            where = (f"keras.src.backend.tensorflow.rnn.{op}, which raises NotImplementedError without a GPU (its "
+                     f"kernel is cuDNN's), so {where}")
+        return (f"{where}{' (tf.while_loop)' if runs != 'cell' else ''}, in float64 throughout for dtype='float64' "
+                "(result_type keeps float64 on TensorFlow); TensorFlow's CPU kernels flush subnormals to zero "
+                "(tests/findings/confirm_tensorflow_flushes_subnormal_cell_state.py)")
     return None
 
 

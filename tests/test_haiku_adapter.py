@@ -223,7 +223,7 @@ def _expected(name, checks):
 
 
 @pytest.mark.slow  # JAX compiles per shape
-@pytest.mark.parametrize("name", ["LSTM", "GRU", "VanillaRNN"])
+@pytest.mark.parametrize("name", ["GRU", "VanillaRNN"])  # LSTM: test_pin_lstm_loses_a_subnormal_cell_state; all: rnnspec matrix
 def test_layers_pass_quick_checks(name):
     got = _statuses(load_target(f"rnnspec.targets.adapters.haiku:{name}"), LAYER_CHECKS, max_examples=3)
     assert {k: s for k, (s, _) in got.items()} == _expected(name, LAYER_CHECKS), got

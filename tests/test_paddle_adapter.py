@@ -227,11 +227,13 @@ def test_fused_kernel_gradients_still_need_train_mode_and_the_weights():
 # --- slow: every target at the quick profile ---------------------------------------------------------
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(adapter.TARGETS))
-def test_every_target_at_quick(name):
-    """Every target passes what it claims at the quick profile, 4 examples (about 5 s a target). The
-    fused kernel's wrong reverse gradients (pinned above) are not drawn there: grads_match_reference
-    passes on LSTM and GRU at seed 0 even at the default profile (measured with paddlepaddle 3.3.1)."""
+@pytest.mark.parametrize("name", ["GRU", "LSTM", "RNNSimpleRNNReLUCell", "LSTMCell"])  # a sample; all: rnnspec matrix
+def test_targets_at_quick(name):
+    """A sample of the targets passes what it claims at the quick profile, 4 examples (about 5 s a
+    target). The fused kernel's wrong reverse gradients (pinned above) are not drawn there:
+    grads_match_reference passes on LSTM and GRU at seed 0 at the default profile's 25 examples, and
+    fails on GRU at 60 (the case needs bidirectional, packed and an initial state at once; measured
+    with paddlepaddle 3.3.1)."""
     results = {v.id: v.status for v in verify(adapter.TARGETS[name], settings=RunSettings(profile="quick",
                                                                                          max_examples=4))}
     assert not {k: s for k, s in results.items() if s not in ("passed", "skipped")}, results

@@ -49,6 +49,7 @@ SCRIPTS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "confirm_paddle_rnn_grad_needs_weights_and_train_mode.py": (("paddle",), {}),
     "confirm_paddle_gru_python_loop_raises.py": (("paddle",), {}),
     "confirm_paddle_lstmcell_proj_default_state_raises.py": (("paddle",), {}),
+    "confirm_paddle_import_after_tensorflow_segfaults.py": (("paddle", "tensorflow"), {}),
     # OpenVINO (ONNX graphs) and MLX
     "confirm_openvino_cpu_default_precision_is_bf16.py": (("openvino", "onnx"), {}),
     "confirm_openvino_float64_is_float32.py": (("openvino", "onnx"), {}),

@@ -4,6 +4,7 @@ built targets equal torch with the same weights, forward and gradients (Paddle's
 paddle.grad), and what was found about Paddle stays found: a version that changes it fails here,
 so the adapter's docstring and the README are revisited."""
 
+import importlib.util
 import subprocess
 import sys
 import textwrap
@@ -238,3 +239,13 @@ def test_targets_at_quick(name):
                                                                                          max_examples=4))}
     assert not {k: s for k, s in results.items() if s not in ("passed", "skipped")}, results
     assert list(results.values()).count("passed") >= 6, results
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="tensorflow is not installed")
+def test_the_adapter_refuses_to_import_after_tensorflow_instead_of_crashing():
+    """paddle imported after tensorflow is a segmentation fault (confirm_paddle_import_after_tensorflow_segfaults.py):
+    the adapter raises ImportError with the reason, which verify and the matrix report as not installed."""
+    code = "import tensorflow\nimport rnnspec.targets.adapters.paddle"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "ImportError: paddle would crash this process" in done.stderr, done.stderr[-2000:]

@@ -85,16 +85,27 @@ Discrepancies found (paddlepaddle 3.3.1, CPU), each confirmed without rnnspec in
     (confirm_paddle_lstmcell_proj_default_state_raises.py). Reported, not claimed: ``RNNLSTMCell``
     lacks ``proj`` (claimed, it failed 13 properties at quick, each on this one raise);
     ``paddle.nn.LSTM`` with ``proj_size`` always passes states and is torch's.
+  - ``import paddle`` after ``import tensorflow`` in one process kills it with a segmentation fault
+    (paddlepaddle 3.3.1, tensorflow-cpu 2.21.0; the other order works:
+    confirm_paddle_import_after_tensorflow_segfaults.py). Importing this module where tensorflow
+    is loaded and paddle is not raises ImportError saying so, instead of crashing the process (the
+    matrix runs each framework in a process of its own).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 
-import numpy as np
-import paddle
-import torch
+if "tensorflow" in sys.modules and "paddle" not in sys.modules:
+    raise ImportError("paddle would crash this process: importing paddlepaddle after tensorflow is a segmentation "
+                      "fault (paddlepaddle 3.3.1, tensorflow 2.21.0); run the paddle targets in a process that has "
+                      "not imported tensorflow, or import paddle first")
+
+import numpy as np  # noqa: E402
+import paddle  # noqa: E402
+import torch  # noqa: E402
 
 from rnnspec.spec import suffix
 from rnnspec.targets.adapters import module_getattr

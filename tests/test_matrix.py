@@ -157,6 +157,7 @@ def test_update_replaces_only_the_frameworks_rerun():
         matrix.update_matrix(old, {**new, "seed": 1})
 
 
+@pytest.mark.slow  # a worker process on torch's eight targets: ~7 s
 def test_a_framework_that_writes_much_to_stderr_does_not_block(monkeypatch):
     # PYTHONVERBOSE makes the worker log every import to stderr: far more than a pipe's buffer
     from rnnspec.matrix import runner

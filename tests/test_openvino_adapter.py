@@ -140,6 +140,7 @@ def test_targets_pass_matches_reference_and_variable_lengths_in_float32():
     assert set(_statuses(ovt.OvLSTM, select, max_examples=3, dtype="float32").values()) == {"passed"}
 
 
+@pytest.mark.slow  # ~6 s
 def test_what_fails_fails():
     assert _statuses(ovt.OvDynamicGRU, ["packed_is_each_alone"], max_examples=3, dtype="float32") == {
         "packed_is_each_alone": "failed"}  # dynamic shapes: sequence_lens ignored

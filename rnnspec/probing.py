@@ -27,7 +27,7 @@ from rnnspec.states import tensors
 from rnnspec.targets import Declaration, Target, TargetError
 from rnnspec.timeouts import TargetHung, backward
 
-__all__ = ["ProbeResult", "probe", "narrowed", "Narrowed", "Prepared", "prepare"]
+__all__ = ["ProbeResult", "probe", "narrowed", "Narrowed", "Prepared", "prepare", "first_line"]
 
 
 @dataclass(frozen=True)
@@ -101,9 +101,12 @@ def _raised_by_target(e: BaseException) -> bool:
     return not isinstance(e, (PropertyFailure, TargetError)) or e.__cause__ is not None
 
 
-def _why(e: BaseException) -> str:
+def first_line(e: BaseException) -> str:
+    """What raised, in one line: a TargetError's cause (the target's own exception) as
+    ``Type: first line of its message``, or the type alone when the message is empty."""
     cause = e.__cause__ if isinstance(e, TargetError) and e.__cause__ is not None else e
-    return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}".strip()
+    text = str(cause).strip()
+    return f"{type(cause).__name__}: {text.splitlines()[0]}" if text else type(cause).__name__
 
 
 def probe(target: Target) -> ProbeResult:
@@ -121,7 +124,7 @@ def probe(target: Target) -> ProbeResult:
             pass
         else:
             return ProbeResult(unusable=f"the plainest case ({target.cells[0]}, input 3, hidden 4, no options) "
-                                        f"raised {_why(e)}")
+                                        f"raised {first_line(e)}")
     unsupported = {}
     for option in sorted(set(target.capabilities) & set(capabilities_of(target.subject))):
         try:
@@ -130,7 +133,7 @@ def probe(target: Target) -> ProbeResult:
             return ProbeResult(unsupported=unsupported, hung=True)
         except Exception as e:
             if _raised_by_target(e):
-                unsupported[option] = _why(e)
+                unsupported[option] = first_line(e)
     return ProbeResult(unsupported=unsupported)
 
 

@@ -18,6 +18,7 @@ from typing import Callable, Mapping
 import torch
 
 from rnnspec.cases import CellCase, LayerCase
+from rnnspec.probing import first_line
 from rnnspec.running import build, call_cell, call_layer
 from rnnspec.spec import REDUCED_DTYPES, CellConfig, LayerConfig, cell_kind
 from rnnspec.spec.scale import BenchSize
@@ -127,12 +128,6 @@ def _synchronized(run: Callable[[], object]) -> Callable[[], object]:
         torch.cuda.synchronize()  # CUDA launches return at once: time the work, not its launch
         return result
     return call
-
-
-def first_line(e: BaseException) -> str:
-    cause = e.__cause__ if isinstance(e, TargetError) and e.__cause__ is not None else e
-    text = str(cause).strip()
-    return f"{type(cause).__name__}: {text.splitlines()[0]}" if text else type(cause).__name__
 
 
 def capability_skip(target: Target, *, mode: str, dtype: str, probed: Mapping[str, str]) -> str | None:

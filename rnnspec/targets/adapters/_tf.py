@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 import torch
 
-__all__ = ["to_tf", "to_torch", "tf_call"]
+__all__ = ["to_tf", "to_torch", "tf_call", "Built"]
 
 
 def to_tf(t: torch.Tensor) -> tf.Tensor:
@@ -89,3 +89,14 @@ def tf_call(fn: Callable, inputs: Sequence[torch.Tensor], weights: Sequence[torc
         _assign(variables, weights)
         return tuple(to_torch(o) for o in fn(*(to_tf(t) for t in inputs)))
     return tuple(to_torch(o) for o in fn(*(to_tf(t) for t in inputs + weights)))
+
+
+class Built:
+    """A built TensorFlow target's canonical parameters, as torch leaves (what the gradient properties
+    read); TensorFlow gets them through ``tf_call`` at each call."""
+
+    def __init__(self, params):
+        self.params = {name: p.detach().clone().requires_grad_(True) for name, p in params.items()}
+
+    def named_parameters(self):
+        return iter(self.params.items())

@@ -79,7 +79,7 @@ import tf_keras  # noqa: E402
 import torch  # noqa: E402
 
 from rnnspec.targets.adapters import module_getattr  # noqa: E402
-from rnnspec.targets.adapters._tf import tf_call  # noqa: E402
+from rnnspec.targets.adapters._tf import Built, tf_call  # noqa: E402
 from rnnspec.targets.base import Declaration, Target  # noqa: E402
 from rnnspec.targets.calling import as_tuple, call_as_torch_cell, call_as_torch_layer, length_mask  # noqa: E402
 
@@ -136,17 +136,7 @@ def _keras_layer(path: str, cell: str, hidden: int, bias: bool, dtype: str, *, b
     return tf_keras.layers.Bidirectional(layer, dtype=dtype) if bidirectional else layer
 
 
-class _Built:
-    """The canonical parameters as torch leaves (what the gradient properties read)."""
-
-    def __init__(self, params):
-        self.params = {name: p.detach().clone().requires_grad_(True) for name, p in params.items()}
-
-    def named_parameters(self):
-        return iter(self.params.items())
-
-
-class _LayerModule(_Built):
+class _LayerModule(Built):
     """Called as torch.nn.LSTM is: (input, hx) -> (output, h_n or (h_n, c_n))."""
 
     def __init__(self, config, params, dtype: str, *, path: str, bidirectional: bool):
@@ -184,7 +174,7 @@ class _LayerModule(_Built):
         return out, tuple(torch.stack([finals[d * n_state + k] for d in range(D)]) for k in range(n_state))
 
 
-class _CellModule(_Built):
+class _CellModule(Built):
     """Called as torch.nn.LSTMCell is: (input, hx) -> h' or (h', c'); one call is one step."""
 
     def __init__(self, config, params, dtype: str):

@@ -65,7 +65,7 @@ import tensorflow as tf  # noqa: E402
 import torch  # noqa: E402
 
 from rnnspec.targets.adapters import module_getattr  # noqa: E402
-from rnnspec.targets.adapters._tf import tf_call  # noqa: E402
+from rnnspec.targets.adapters._tf import Built, tf_call  # noqa: E402
 from rnnspec.targets.base import Declaration, Target  # noqa: E402
 from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer  # noqa: E402
 
@@ -117,15 +117,7 @@ def _lstm_op(op: str, attrs: dict):
     return fn
 
 
-class _Built:
-    def __init__(self, params):
-        self.params = {name: p.detach().clone().requires_grad_(True) for name, p in params.items()}
-
-    def named_parameters(self):
-        return iter(self.params.items())
-
-
-class _BlockLSTMLayer(_Built):
+class _BlockLSTMLayer(Built):
     """Called as torch.nn.LSTM is (one layer, one direction)."""
 
     def __init__(self, config, params, op: str):
@@ -144,7 +136,7 @@ class _BlockLSTMLayer(_Built):
         return hs.transpose(0, 1), (h[None], c[None])
 
 
-class _BlockCell(_Built):
+class _BlockCell(Built):
     """Called as torch.nn.LSTMCell / GRUCell is: one step."""
 
     def __init__(self, config, params, op: str):

@@ -184,6 +184,7 @@ def _usage_error(command: str, message: str) -> int:
 
 def _matrix(args) -> int:
     from rnnspec.matrix import assemble, discrepancies, matrix_html, run_matrix, select_frameworks, update_matrix
+    from rnnspec.matrix.runner import CRASHED
     from rnnspec.report import write_json
     from rnnspec.settings import RunSettings
 
@@ -195,6 +196,9 @@ def _matrix(args) -> int:
         if args.update:
             with open(args.update, encoding="utf-8") as f:
                 old = json.load(f)
+            if not isinstance(old, dict) or not isinstance(old.get("rows"), list) or \
+                    not isinstance(old.get("not_installed"), dict):
+                raise ValueError(f"--update {args.update} is not a matrix (rnnspec matrix --json writes one)")
     except (ValueError, OSError) as e:
         return _usage_error("matrix", str(e))
     settings = RunSettings(seed=args.seed, profile=args.profile, max_examples=args.max_examples,
@@ -204,23 +208,32 @@ def _matrix(args) -> int:
             update_matrix(old, assemble(settings, [], {}))
         except ValueError as e:
             return _usage_error("matrix", f"--update {args.update}: {e}")
-    if args.resume:
-        done = {row["framework"] for row in old["rows"]} | set(old["not_installed"])
+    if args.resume:  # done: a framework with rows, or one that does not import; a crashed one runs again
+        crashed = {name for name, why in old["not_installed"].items() if why.startswith(CRASHED)}
+        done = ({row["framework"] for row in old["rows"]} | set(old["not_installed"])) - crashed
         frameworks = [name for name in frameworks if name not in done]
     ended = []
 
     def framework_done(name: str, seconds: float, so_far: dict) -> None:
         ended.append(name)
         rows = [r for r in so_far["rows"] if r["framework"] == name]
-        what = (f"not installed: {so_far['not_installed'][name][:120]}" if name in so_far["not_installed"] and not rows
-                else f"{len(rows)} rows, {sum(r['status'] != 'passed' for r in rows)} with discrepancies")
+        what = f"{len(rows)} rows, {sum(r['status'] != 'passed' for r in rows)} with discrepancies"
+        why = so_far["not_installed"].get(name)
+        if why is not None:
+            what = f"{what}; crashed: {why[:160]}" if why.startswith(CRASHED) else f"not installed: {why[:120]}"
         print(f"[{len(ended)}/{len(frameworks)} frameworks] {name}: {what} ({seconds / 60:.1f} min)", file=sys.stderr, flush=True)
         if args.json:  # kept as each framework ends: an interrupted run goes on with --update PATH --resume
             write_json(update_matrix(old, so_far) if old is not None else so_far, args.json)
 
-    result = run_matrix(settings, frameworks=frameworks, jobs=args.jobs, on_framework=framework_done,
-                        on_row=lambda r: print(f"{r['status'].upper():7} {r['target']} [{r['framework']}, {r['dtype']}]"
-                                               f"  ({r['summary']})", flush=True))
+    try:
+        result = run_matrix(settings, frameworks=frameworks, jobs=args.jobs, on_framework=framework_done,
+                            on_row=lambda r: print(f"{r['status'].upper():7} {r['target']} [{r['framework']}, "
+                                                   f"{r['dtype']}]  ({r['summary']})", flush=True))
+    except KeyboardInterrupt:
+        kept = f"{args.json} holds the {len(ended)} frameworks that ended; finish with --update {args.json} --resume" \
+            if args.json else "nothing was written (no --json)"
+        print(f"rnnspec matrix: interrupted: {kept}", file=sys.stderr)
+        return 130
     if old is not None:
         result = update_matrix(old, result)
     for framework, reason in result["not_installed"].items():

@@ -4,6 +4,7 @@ All of them render the fields of ``Verdict`` and ``Failure``; none reads a messa
 from __future__ import annotations
 
 import json
+import os
 import platform
 
 from rnnspec.html_page import Cell, Safe, escape, page, table
@@ -104,6 +105,10 @@ def _html_section(report: dict) -> Safe:
 
 
 def write_json(obj: dict, path: str) -> None:
-    with open(path, "w", encoding="utf-8") as f:
+    """``obj`` as indented JSON at ``path``, written whole or not at all (a file beside it, then
+    renamed: an interrupted write leaves the previous file, which ``matrix --resume`` reads)."""
+    partial = f"{path}.partial"
+    with open(partial, "w", encoding="utf-8") as f:
         json.dump(obj, f, indent=2)
         f.write("\n")
+    os.replace(partial, path)

@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("rnnspec", "reference_impls", "properties")
 
-pytestmark = pytest.mark.slow  # builds a wheel and an sdist (~1 min)
+# builds a wheel and an sdist (~1 min), both writing build/ and *.egg-info in the checkout: one xdist
+# process runs them in turn (.ci/run passes --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("builds-in-the-checkout")]
 
 
 def _tracked(*folders) -> set[str]:

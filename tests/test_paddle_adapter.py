@@ -167,8 +167,10 @@ def test_a_small_verify_passes_at_quick():
 # --- findings pinned (each confirmed without rnnspec by a script in tests/findings/) ------------------
 
 def test_paddle_layer_without_biases_still_segfaults():
-    """confirm_paddle_rnn_without_bias_segfaults.py: hence the LSTM/GRU/SimpleRNN targets build
-    bias=False as zero biases."""
+    """confirm_paddle_rnn_without_bias_segfaults.py: hence the LSTM/GRU/SimpleRNN targets do not
+    claim no_bias (the cells and the RNN-of-cells targets, built with the same flags, do)."""
+    assert not {n for n in ("LSTM", "GRU", "SimpleRNN", "SimpleRNNReLU") if "no_bias" in adapter.TARGETS[n].capabilities}
+    assert "no_bias" in adapter.TARGETS["RNNGRUCell"].capabilities and "no_bias" in adapter.TARGETS["GRUCell"].capabilities
     child = textwrap.dedent("""
         import paddle
         paddle.nn.GRU(3, 4, bias_ih_attr=False, bias_hh_attr=False)(paddle.randn([2, 5, 3]))

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from rnnspec.html_page import Cell, Safe, escape, page, table
 from rnnspec.matrix.frameworks import FRAMEWORKS
+from rnnspec.matrix.runner import CRASHED
 from rnnspec.matrix.sentences import sentence
 from rnnspec.spec import CELLS, PROPERTIES, TOPICS
 from rnnspec.verdicts import Verdict
@@ -65,6 +66,8 @@ def _summary_table(matrix: dict) -> Safe:
             tally = counts[framework][kind]
             if tally is None:
                 cells.append(Cell("not claimed", style="background:#eeeeee;color:#666"))
+            elif not tally.checked:
+                cells.append(Cell("not checked (every property skipped)", style="background:#eeeeee;color:#666"))
             elif tally.differ:
                 only = (f" ({', '.join(tally.failing_dtypes)} only)"
                         if len(tally.failing_dtypes) < len(tally.dtypes) and "all" not in tally.failing_dtypes else "")
@@ -72,12 +75,14 @@ def _summary_table(matrix: dict) -> Safe:
             else:
                 cells.append(Cell(f"agrees: {tally.checked}", style=f"background:{_COLOUR['passed']}"))
         grid.append(cells)
-    for framework, reason in matrix["not_installed"].items():
-        grid.append([Cell(framework, tag="th"), Cell(f"not installed: {reason[:160]}", style="color:#666",
-                                                     colspan=len(columns))])
+    for framework, reason in matrix["not_installed"].items():  # a crashed worker's rows (if any) are above
+        said = "crashed" if reason.startswith(CRASHED) else "not installed"
+        grid.append([Cell(framework, tag="th"), Cell(f"{said}: {reason[:160]}", style="color:#666",
+                                                     colspan=max(1, len(columns)))])
     return Safe("<div id='summary'><h2>Summary</h2><p>Each framework's targets, by the cell kind they compute: "
                 "<b>agrees</b> with the number of properties checked, <b>differs</b> with how many of them some "
-                "target failed, or <b>not claimed</b> (no target computes that kind).</p>"
+                "target failed, or <b>not claimed</b> (no target computes that kind); then the frameworks that "
+                "crashed or are not installed here.</p>"
                 + table(["framework"] + columns, grid, id="summary-table") + "</div>")
 
 
@@ -133,7 +138,7 @@ def matrix_html(matrix: dict) -> str:
         _summary_table(matrix),
         Safe(f"<h2>Discrepancies ({said})</h2><div id='discrepancies'>{notes}</div>"),
         _grid(matrix),
-        Safe(f"<h2>Not installed</h2><ul>{missing}</ul>"),
+        Safe(f"<h2>Not installed, or crashed</h2><ul>{missing}</ul>"),
         css="table{font-size:12px}td,th{padding:2px 4px}th div{writing-mode:vertical-rl;transform:rotate(180deg)}"
             "#summary td{white-space:nowrap}",
     )

@@ -18,9 +18,10 @@ from rnnspec.matrix.frameworks import FRAMEWORKS, select_frameworks
 from rnnspec.matrix.sentences import discrepancies
 from rnnspec.report import library_versions
 
-__all__ = ["run_matrix", "assemble", "MARKER"]
+__all__ = ["run_matrix", "assemble", "MARKER", "CRASHED"]
 
 MARKER = "rnnspec-matrix "  # starts each line the worker prints for the runner; anything else a library printed
+CRASHED = "its process exited with "  # starts the reason of a framework whose worker died (not a missing import)
 
 
 def _worker_command(name: str, settings) -> list[str]:
@@ -31,14 +32,17 @@ def _worker_command(name: str, settings) -> list[str]:
                       "--max-seq-len", str(settings.max_seq_len), "--max-batch", str(settings.max_batch)]
 
 
-def _run_framework(name: str, settings, on_row: Callable[[dict], None]) -> tuple[list[dict], str | None]:
-    """One framework's worker process: its rows, and why it has none (not installed, crashed) or None."""
+def _run_framework(name: str, settings, on_row: Callable[[dict], None],
+                   started: Callable[[subprocess.Popen], None] = lambda worker: None) -> tuple[list[dict], str | None]:
+    """One framework's worker process: its rows, and why it has none (not installed, crashed) or None.
+    ``started(worker)`` is told the process as it starts (so an interrupted run can stop it)."""
     rows, missing = [], None
     # stderr to a file, not a pipe: a framework that warns a lot would fill a pipe nobody reads
     # until the end, and block inside its own warnings.warn
     with tempfile.TemporaryFile("w+") as errors, \
             subprocess.Popen(_worker_command(name, settings), stdout=subprocess.PIPE, stderr=errors, text=True,
                              env={**os.environ, **FRAMEWORKS[name].env}) as worker:
+        started(worker)
         for line in worker.stdout:
             if not line.startswith(MARKER):  # a library's own printing
                 continue
@@ -51,7 +55,7 @@ def _run_framework(name: str, settings, on_row: Callable[[dict], None]) -> tuple
         worker.wait()
         if worker.returncode != 0:  # the framework crashed its process: said, and the others go on
             errors.seek(0)
-            missing = f"its process exited with {worker.returncode}: {errors.read().strip()[-2000:]}"
+            missing = f"{CRASHED}{worker.returncode}: {errors.read().strip()[-2000:]}"
     return rows, missing
 
 
@@ -70,27 +74,43 @@ def run_matrix(settings, *, frameworks=None, jobs: int = 1, on_row: Callable[[di
     """Every selected framework's targets under ``settings`` (its dtype is ignored: one row per
     dtype each target claims), ``jobs`` framework processes at a time. ``on_row(row)`` is called
     for each row as it comes and ``on_framework(name, seconds, matrix_so_far)`` as each framework ends (both
-    from one thread at a time), so a caller can show progress and keep what is done."""
+    from one thread at a time), so a caller can show progress and keep what is done. Interrupted
+    (KeyboardInterrupt), it stops the running workers, starts no more and reports nothing of the
+    frameworks it stopped, then raises: what ``on_framework`` was given is what finished."""
     names = select_frameworks(frameworks)
     rows, missing, lock = [], {}, threading.Lock()
+    stopping, workers = threading.Event(), set()
 
     def one(name: str) -> None:
-        started = time.monotonic()
+        if stopping.is_set():
+            return
+        begun = time.monotonic()
 
         def row_done(row):
             with lock:
-                if on_row:
+                if on_row and not stopping.is_set():
                     on_row(row)
 
-        got, why = _run_framework(name, settings, row_done)
+        got, why = _run_framework(name, settings, row_done, started=workers.add)
         with lock:
+            if stopping.is_set():  # stopped part way: neither its rows nor a reason
+                return
             rows.extend(got)
             if why is not None:
                 missing[name] = why
             if on_framework:
-                on_framework(name, time.monotonic() - started, assemble(settings, rows, missing))
+                on_framework(name, time.monotonic() - begun, assemble(settings, rows, missing))
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         for future in [pool.submit(one, name) for name in names]:
             future.result()
+    except BaseException:
+        stopping.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in list(workers):
+            if worker.poll() is None:
+                worker.terminate()
+        raise
+    pool.shutdown()
     return assemble(settings, rows, missing)

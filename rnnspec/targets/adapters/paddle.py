@@ -50,8 +50,8 @@ Paths covered (paddle 3.3.1, CPU, dygraph), each target as a Paddle user writes 
     bias-free config included), handing torch those it asked for; a call without runs ``eval()``.
 bias=False: cells and the RNN(cell) targets are built with ``bias_ih_attr=False,
 bias_hh_attr=False`` (paddle then adds constant zero biases that take no gradient). The
-``LSTM``/``GRU``/``SimpleRNN`` targets are built with biases set to zero instead: the same
-computation, because Paddle's own bias-free layer crashes the process (below).
+``LSTM``/``GRU``/``SimpleRNN`` targets do not claim ``no_bias``: Paddle's own bias-free layer
+crashes the process (below), and zero biases in its place would pass for an API that does not run.
 
 Not claimed: ``dropout`` (the fused kernel's dropout in training is not checked), float16 and
 bfloat16, ``constructor`` (Paddle's constructors are not torch's: ``direction``, ``time_major``).
@@ -74,8 +74,8 @@ Discrepancies found (paddlepaddle 3.3.1, CPU), each confirmed without rnnspec in
   - ``paddle.nn.LSTM/GRU/SimpleRNN(..., bias_ih_attr=False, bias_hh_attr=False)`` segfaults the
     process in the CPU ``RnnKernel`` on the first call: ``RNNBase.__init__`` re-registers only
     the weights under torch's names, so ``flatten_parameters`` hands the kernel 2 tensors per
-    cell where it reads 4 (confirm_paddle_rnn_without_bias_segfaults.py). Not claimable as
-    Paddle's API; bias=False is mapped as zero biases.
+    cell where it reads 4 (confirm_paddle_rnn_without_bias_segfaults.py). Reported: the layer
+    targets do not claim ``no_bias``.
   - ``RNNBase``'s python loop (taken on ROCm builds with ``sequence_length``, or with
     ``could_use_cudnn=False``) raises for ``GRU`` and ``SimpleRNN``, with or without an initial
     state: ``split_states`` unstacks a list (confirm_paddle_gru_python_loop_raises.py). Only the
@@ -301,7 +301,7 @@ class _NativeLayer(_BuiltLayer):
     def new_module(self):
         c = self.config
         cls = {"lstm": paddle.nn.LSTM, "gru": paddle.nn.GRU}.get(c.cell, paddle.nn.SimpleRNN)
-        kwargs = _cell_kwargs(c.cell, bias=True, proj_size=c.proj_size)  # bias=False: zeros (see docstring)
+        kwargs = _cell_kwargs(c.cell, bias=True, proj_size=c.proj_size)  # no_bias not claimed (see docstring)
         return cls(c.input_size, c.hidden_size, num_layers=c.num_layers, time_major=not c.batch_first,
                    direction="bidirect" if c.bidirectional else "forward", **kwargs)
 
@@ -421,9 +421,12 @@ _PROJ_CELL_NOTE = ("proj not claimed: paddle.nn.LSTMCell(proj_size=P) called wit
 _FUSED_NOTE = ("the fused rnn kernel's gradients for the reverse direction are wrong when sequence_length is "
                "given with a nonzero initial state (the forward is right): "
                "tests/findings/confirm_paddle_rnn_reverse_grad_wrong_with_lengths_and_state.py; "
-               "bias=False is built as zero biases: paddle.nn.LSTM/GRU/SimpleRNN with bias_ih_attr=False, "
+               "no_bias not claimed: paddle.nn.LSTM/GRU/SimpleRNN with bias_ih_attr=False, "
                "bias_hh_attr=False segfault in the CPU rnn kernel "
-               "(tests/findings/confirm_paddle_rnn_without_bias_segfaults.py)")
+               "(tests/findings/confirm_paddle_rnn_without_bias_segfaults.py); "
+               "a call that wants gradients runs in train mode (dropout 0) and asks paddle.grad for every "
+               "weight's gradient: the fused kernel has no backward in eval mode or without its weights "
+               "(tests/findings/confirm_paddle_rnn_grad_needs_weights_and_train_mode.py)")
 
 
 # layer target, RNN-of-cells target, cell target, cell kind
@@ -437,7 +440,7 @@ def _targets() -> dict[str, Target]:
     for layer, of_cells, cell_name, cell in _SHIPPED:
         proj = frozenset({"proj"}) if cell == "lstm" else frozenset()
         targets[layer] = PaddleLayer(name=f"{_MODULE}:{layer}", subject="layer", cell=cell,
-                                     capabilities=_LAYER_CAPABILITIES | proj, api=_LAYER_API[cell],
+                                     capabilities=(_LAYER_CAPABILITIES - {"no_bias"}) | proj, api=_LAYER_API[cell],
                                      notes=_FUSED_NOTE)
         targets[of_cells] = PaddleRNNOfCells(  # proj not claimed: LSTMCell(proj_size) without states raises
             name=f"{_MODULE}:{of_cells}", subject="layer", cell=cell, capabilities=_LAYER_CAPABILITIES,

@@ -166,3 +166,45 @@ def test_a_framework_that_writes_much_to_stderr_does_not_block(monkeypatch):
     monkeypatch.setattr(runner, "FRAMEWORKS", {**frameworks.FRAMEWORKS, "torch": loud})
     result = matrix.run_matrix(RunSettings(profile="quick", max_examples=1), frameworks=["torch"])
     assert len(result["rows"]) == 16 and not result["not_installed"]  # six layers/cells x 2 dtypes, 2 clips x 2
+
+
+def test_resume_reruns_a_crashed_framework_and_an_interrupt_keeps_only_what_ended(tmp_path, monkeypatch, capsys):
+    import rnnspec.matrix
+    from rnnspec.cli import main
+    from rnnspec.matrix import runner
+
+    settings = RunSettings(profile="quick", max_examples=4)
+    old = matrix.assemble(settings, [_row("torch", "t", a="passed")], {})
+    old["not_installed"] = {name: "ModuleNotFoundError: not here" for name in frameworks.FRAMEWORKS if name != "torch"}
+    old["not_installed"]["mlx"] = runner.CRASHED + "-11: Segmentation fault"
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(old))
+    asked = []
+
+    def interrupted(settings, *, frameworks, jobs, on_row, on_framework):
+        asked.append(list(frameworks))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rnnspec.matrix, "run_matrix", interrupted)
+    code = main(["matrix", "--profile", "quick", "--max-examples", "4", "--update", str(path), "--resume",
+                 "--json", str(path)])
+    assert asked == [["mlx"]]  # only the crashed one runs again
+    assert code == 130 and f"finish with --update {path} --resume" in capsys.readouterr().err
+    assert json.loads(path.read_text()) == old  # nothing ended: the file is as it was
+
+
+def test_an_interrupt_stops_the_run_and_starts_no_more_frameworks(monkeypatch):
+    from rnnspec.matrix import runner
+
+    ghosts = {f"ghost{i}": matrix.Framework("torch") for i in range(3)}
+    monkeypatch.setattr(frameworks, "FRAMEWORKS", ghosts)
+    monkeypatch.setattr(runner, "FRAMEWORKS", ghosts)
+    ended = []
+
+    def stop(name, seconds, so_far):
+        ended.append(name)
+        raise KeyboardInterrupt  # as Ctrl-C would, once the first framework has ended
+
+    with pytest.raises(KeyboardInterrupt):
+        matrix.run_matrix(RunSettings(profile="quick"), frameworks=list(ghosts), jobs=1, on_framework=stop)
+    assert ended == ["ghost0"]

@@ -33,7 +33,7 @@ def adapter_targets(module: str) -> dict[str, Target]:
     try:
         return targets_of(module)
     except ImportError as e:
-        pytest.skip(f"rnnspec.targets.adapters.{module} does not import here (its framework is missing): {e}")
+        pytest.skip(f"rnnspec.targets.adapters.{module} does not import here: {e}")
 
 
 # --- declarations are checked when made ---------------------------------------------------------

@@ -25,7 +25,8 @@ of torch's matrix in torch's order, ``b = b_ih + b_hh``; Haiku's Linear computes
       (bias=False is built with ``double_bias=False`` and a zero ``linear.b``: its input Linear
       always has a bias). There is no tanh activation, so torch's default RNN (rnn_tanh) has no
       Haiku core.
-bias=False loads zero biases into hk.LSTM / hk.GRU, which always have them. Haiku's LSTM state is
+bias=False loads zero biases into hk.GRU and into hk.LSTM (there with b_f = -1, so that Haiku's +1
+gives torch's bias-free forget gate), which always have them. Haiku's LSTM state is
 ``LSTMState(hidden, cell)``.
 
 Paths covered (dm-haiku 0.0.17, read in haiku/_src/recurrent.py), each written as a Haiku user does:

@@ -127,6 +127,7 @@ def _cli(*args, cwd):
     return subprocess.run([sys.executable, "-m", "rnnspec", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
+@pytest.mark.slow  # four CLI subprocesses: ~8 s
 def test_the_cli_reports_probed_out_options_once_and_refuses_unusable_targets(tmp_path):
     result = _cli("verify", f"{HERE / 'test_probing.py'}:NoPackedGRU", "--like", "torch.nn.GRU", "--profile", "quick",
                   "--select", "packed_is_each_alone", "--select", "matches_reference", cwd=tmp_path)

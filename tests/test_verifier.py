@@ -1,5 +1,6 @@
 """The runner: profiles and seeds per run, verdicts for targets that misbehave, never a crash."""
 
+import pytest
 import torch
 
 from planted_defects import RaisesLSTM, WrongNames
@@ -68,6 +69,7 @@ class DtypeRecorder(TorchLikeTarget):
         return super().build(config, params, dtype=dtype, training=training)
 
 
+@pytest.mark.slow  # every property at both dtypes: ~8 s
 def test_dtype_narrows_every_draw_to_one_dtype():
     select = ["matches_reference", "bidirectional_sees_the_future", "stack_is_composition"]
     for dtype, expected in ((None, {torch.float32, torch.float64}), ("float32", {torch.float32}),

@@ -31,10 +31,16 @@ def length_mask(lengths, steps: int) -> np.ndarray:
     return np.arange(steps)[None, :] < np.asarray(lengths)[:, None]
 
 
-def call_as_torch_layer(run, input, hx, *, batch_first: bool):
-    """``run`` (batch-major, see the module docstring) called as ``torch.nn.LSTM(input, hx)``."""
+def call_as_torch_layer(run, input, hx, *, batch_first: bool, lengths=None):
+    """``run`` (batch-major, see the module docstring) called as ``torch.nn.LSTM(input, hx)``; or, given
+    ``lengths`` (a (B,) tensor or array, zeros allowed), with ``input`` padded in the layer's layout
+    and the output returned padded in it (how an adapter whose framework takes lengths is checked on
+    rows of length 0, which a PackedSequence cannot hold)."""
     state = as_tuple(hx)
-    lengths = None
+    if lengths is not None:
+        x = input if batch_first else input.transpose(0, 1)  # (B, T, I)
+        output, finals = run(x, state, np.asarray(lengths))
+        return (output if batch_first else output.transpose(0, 1)), (finals if len(finals) == 2 else finals[0])
     if isinstance(input, PackedSequence):
         x, lengths = pad_packed_sequence(input, batch_first=True)
         unbatched = False

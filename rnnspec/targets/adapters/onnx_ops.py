@@ -70,7 +70,7 @@ from onnx.reference import ReferenceEvaluator
 from rnnspec.spec import cell_kind
 from rnnspec.targets.adapters import module_getattr
 from rnnspec.targets.base import Declaration, Target
-from rnnspec.targets.calling import as_tuple, call_as_torch_layer
+from rnnspec.targets.calling import call_as_torch_layer
 
 __all__ = ["OnnxOpsLayer", "onnx_gates", "onnx_weights", "onnx_layer_model", "RUNNERS", "TARGETS"]
 
@@ -194,12 +194,7 @@ class _OnnxLayerModule:
     def __call__(self, input, hx=None, lengths=None):
         """As torch's layer; or, with ``lengths`` (a (B,) tensor, zeros allowed), ``input`` padded
         in the config's layout and the output padded (what ``zero_length`` is checked through)."""
-        if lengths is None:
-            return call_as_torch_layer(self._run, input, hx, batch_first=self.config.batch_first)
-        x = input if self.config.batch_first else input.transpose(0, 1)  # (B, T, I)
-        output, finals = self._run(x, as_tuple(hx), np.asarray(lengths))
-        output = output if self.config.batch_first else output.transpose(0, 1)
-        return output, (finals if len(finals) == 2 else finals[0])
+        return call_as_torch_layer(self._run, input, hx, batch_first=self.config.batch_first, lengths=lengths)
 
     def _session(self, initial_state: bool, lengths: bool):
         key = (initial_state, lengths)

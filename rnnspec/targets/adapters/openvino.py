@@ -59,7 +59,7 @@ import torch
 from rnnspec.spec import cell_kind
 from rnnspec.targets.adapters import module_getattr, onnx_ops
 from rnnspec.targets.base import Declaration, Target
-from rnnspec.targets.calling import as_tuple, call_as_torch_layer
+from rnnspec.targets.calling import call_as_torch_layer
 
 __all__ = ["OpenVinoLayer", "COMPILE_CONFIG", "compile_onnx", "RUNNERS", "TARGETS"]
 
@@ -108,12 +108,7 @@ class _OpenVinoLayerModule:
     def __call__(self, input, hx=None, lengths=None):
         """As torch's layer; or, with ``lengths`` (a (B,) tensor, zeros allowed), ``input`` padded
         in the config's layout and the output padded (what ``zero_length`` is checked through)."""
-        if lengths is None:
-            return call_as_torch_layer(self._run, input, hx, batch_first=self.config.batch_first)
-        x = input if self.config.batch_first else input.transpose(0, 1)  # (B, T, I)
-        output, finals = self._run(x, as_tuple(hx), np.asarray(lengths))
-        output = output if self.config.batch_first else output.transpose(0, 1)
-        return output, (finals if len(finals) == 2 else finals[0])
+        return call_as_torch_layer(self._run, input, hx, batch_first=self.config.batch_first, lengths=lengths)
 
     def _compiled(self, feed: dict):
         """The compiled model for the inputs in ``feed``: for the static runner, at their shapes."""

@@ -110,7 +110,7 @@ import torch  # noqa: E402
 from rnnspec.spec import suffix
 from rnnspec.targets.adapters import module_getattr
 from rnnspec.targets.base import Declaration, Target
-from rnnspec.targets.calling import as_tuple, call_as_torch_cell, call_as_torch_layer, length_mask
+from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask
 
 __all__ = ["PaddleLayer", "PaddleRNNOfCells", "PaddleCell", "load_cell", "TARGETS", "LSTM", "GRU", "SimpleRNN",
            "SimpleRNNReLU", "RNNLSTMCell", "RNNGRUCell", "RNNSimpleRNNCell", "RNNSimpleRNNReLUCell", "LSTMCell",
@@ -262,12 +262,7 @@ class _BuiltLayer(_Built):
     """Called as torch.nn.LSTM is, or with ``lengths=`` (padded input in the config's layout)."""
 
     def __call__(self, input, hx=None, lengths=None):
-        if lengths is None:
-            return call_as_torch_layer(self._run, input, hx, batch_first=self.config.batch_first)
-        x = input if self.config.batch_first else input.transpose(0, 1)
-        output, finals = self._run(x, as_tuple(hx), np.asarray(lengths))
-        output = output if self.config.batch_first else output.transpose(0, 1)
-        return output, (finals if len(finals) == 2 else finals[0])
+        return call_as_torch_layer(self._run, input, hx, batch_first=self.config.batch_first, lengths=lengths)
 
     def _run(self, x, state, lengths):
         """x (B, T, I) -> output (B, T, D*H) zero past each row's length, finals (h_n[, c_n])."""

@@ -73,7 +73,6 @@ import os
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras  # noqa: E402
 import torch  # noqa: E402
@@ -81,7 +80,7 @@ import torch  # noqa: E402
 from rnnspec.targets.adapters import module_getattr  # noqa: E402
 from rnnspec.targets.adapters._tf import Built, tf_call  # noqa: E402
 from rnnspec.targets.base import Declaration, Target  # noqa: E402
-from rnnspec.targets.calling import as_tuple, call_as_torch_cell, call_as_torch_layer, length_mask  # noqa: E402
+from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask  # noqa: E402
 
 __all__ = ["TfKerasTarget", "keras_weights", "TARGETS"]
 
@@ -150,12 +149,7 @@ class _LayerModule(Built):
     def __call__(self, input, hx=None, lengths=None):
         """As torch's layer; or, with ``lengths`` (a (B,) tensor, zeros allowed), ``input`` padded in
         the config's layout and the output padded (what ``zero_length`` is checked through)."""
-        if lengths is None:
-            return call_as_torch_layer(self._run, input, hx, batch_first=self.config.batch_first)
-        x = input if self.config.batch_first else input.transpose(0, 1)  # (B, T, I)
-        output, finals = self._run(x, as_tuple(hx), np.asarray(lengths))
-        output = output if self.config.batch_first else output.transpose(0, 1)
-        return output, (finals if len(finals) == 2 else finals[0])
+        return call_as_torch_layer(self._run, input, hx, batch_first=self.config.batch_first, lengths=lengths)
 
     def _run(self, x, state, lengths):
         D, n_state = len(self.tails), 2 if self.config.cell == "lstm" else 1

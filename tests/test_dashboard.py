@@ -17,7 +17,8 @@ from benchmarks import asv_tasks
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.slow  # asv runs and a browser: ~1 min
+# one group: under xdist the module fixture (two asv runs) would otherwise run on both workers at once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("asv-dashboard")]  # asv runs and a browser: ~1 min
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -12,6 +12,9 @@ from rnnspec.bench import perf_matrix
 from rnnspec.matrix.frameworks import FRAMEWORKS, Framework
 from rnnspec.spec.scale import QUICK_BENCH_SIZES
 
+# one worker under the slow tier's xdist: the module fixture's matrix run is made once, not on each
+pytestmark = pytest.mark.xdist_group("perf-matrix")
+
 TOP = {"versions": dict, "machine": dict, "threads": int, "thread_env": dict, "peak_gflops_fp32": float,
        "sizes": list, "repeats": list, "wall_s": float, "conventions": dict, "frameworks": dict,
        "not_installed": dict}

@@ -36,7 +36,12 @@ def _scratch_repository(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("asv")
+    # made once per process: an xdist worker may tear the module's fixtures down between its tests
+    tmp = tmp_path_factory.getbasetemp() / "asv-dashboard"
+    if (tmp / "made").is_file():
+        return tmp / "html"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
     conf = json.loads((ROOT / "asv.conf.json").read_text())
     conf.update(repo=str(_scratch_repository(tmp / "repo")), benchmark_dir=str(ROOT / "benchmarks"),
                 results_dir=str(tmp / "results"), html_dir=str(tmp / "html"), env_dir=str(tmp / "env"))
@@ -47,6 +52,7 @@ def dashboard(tmp_path_factory):
     asv_tasks.asv("publish", config=str(config))
     if shutil.which("npm"):
         asv_tasks.make_offline(tmp / "html")  # this machine reaches no CDN
+    (tmp / "made").touch()
     return tmp / "html"
 
 

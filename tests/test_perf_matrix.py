@@ -5,6 +5,7 @@ positive finite number."""
 
 import json
 import math
+import os
 
 import pytest
 
@@ -98,13 +99,13 @@ def test_missing_framework_is_listed_with_its_reason(monkeypatch):
 
 
 @pytest.mark.slow  # a worker process importing keras: seconds
-def test_missing_framework_through_the_runner(monkeypatch):
+def test_missing_framework_through_the_runner(monkeypatch, tmp_path):
     pytest.importorskip("rnnspec")  # the worker imports rnnspec in a fresh process
-    try:
-        import tensorflow  # noqa: F401
-        pytest.skip("tensorflow is installed: keras-tensorflow is not missing here")
-    except ImportError:
-        pass
+    # the worker process finds, first on its path, a tensorflow that raises as an absent one does
+    (tmp_path / "tensorflow").mkdir()
+    (tmp_path / "tensorflow" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'tensorflow'\", name='tensorflow')\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
     perf = perf_matrix.run_perf_matrix(frameworks=["keras-tensorflow"], sizes=QUICK_BENCH_SIZES, repeats=(1,))
     assert perf["frameworks"] == {}
     assert "tensorflow" in perf["not_installed"]["keras-tensorflow"], perf["not_installed"]

@@ -243,29 +243,34 @@ _RUNNER_NOTES = {
 }
 
 
+def operator_declaration(*, name: str, cell: str, capabilities: frozenset[str], notes: str, run: str) -> Declaration:
+    """The declaration of a layer target that is an ONNX operator node stack computing ``cell``, run as
+    ``run`` says (shared with the OpenVINO adapter, which runs the same graphs)."""
+    op, attributes = _OPERATORS[cell]
+    shown = ", ".join(f"{k}={v!r}" for k, v in attributes.items())
+    return Declaration(name=name, subject="layer", cells=(cell,), capabilities=capabilities, notes=notes,
+                       like=cell_kind(cell).torch_layer, api=f"onnx.helper.make_node({op!r}, ..., {shown}) -> {run}")
+
+
 class OnnxOpsLayer(Target):
     """An ONNX operator node stack computing ``cell``, run by ``runner`` (a key of RUNNERS)."""
 
     def __init__(self, *, name: str, cell: str, runner: str):
-        op, attributes = _OPERATORS[cell]
-        shown = ", ".join(f"{k}={v!r}" for k, v in attributes.items())
         notes = _RUNNER_NOTES[runner]
         if runner == "reference" and cell == "rnn_relu":
             notes += "; its RNN knows only Tanh and Affine: activations=['Relu'] raises RuntimeError"
-        super().__init__(Declaration(name=name, subject="layer", cells=(cell,),
-                                     capabilities=_RUNNER_CAPABILITIES[runner], notes=notes,
-                                     like=cell_kind(cell).torch_layer,
-                                     api=f"onnx.helper.make_node({op!r}, ..., {shown}) -> {_RUNNER_API[runner]}"))
+        super().__init__(operator_declaration(name=name, cell=cell, capabilities=_RUNNER_CAPABILITIES[runner],
+                                              notes=notes, run=_RUNNER_API[runner]))
         self.runner = runner
 
     def build(self, config, params, *, dtype, training=False):
         return _OnnxLayerModule(config, params, dtype, self.runner)
 
 
-_NAMES = {"rnn_tanh": "RNN", "rnn_relu": "RNNReLU", "lstm": "LSTM", "gru": "GRU", "gru_reset_before": "GRUResetBefore"}
+NAMES = {"rnn_tanh": "RNN", "rnn_relu": "RNNReLU", "lstm": "LSTM", "gru": "GRU", "gru_reset_before": "GRUResetBefore"}
 _PREFIX = {"onnxruntime": "Ort", "reference": "Reference"}
 TARGETS: dict[str, Target] = {
-    f"{_PREFIX[runner]}{_NAMES[cell]}": OnnxOpsLayer(name=f"{_MODULE}:{_PREFIX[runner]}{_NAMES[cell]}", cell=cell,
+    f"{_PREFIX[runner]}{NAMES[cell]}": OnnxOpsLayer(name=f"{_MODULE}:{_PREFIX[runner]}{NAMES[cell]}", cell=cell,
                                                      runner=runner)
     for runner in RUNNERS for cell in _OPERATORS}
 __getattr__ = module_getattr(_MODULE, TARGETS)  # each target a module-level name: onnx_ops.OrtLSTM, ...

@@ -56,9 +56,8 @@ import numpy as np
 import openvino as ov
 import torch
 
-from rnnspec.spec import cell_kind
 from rnnspec.targets.adapters import module_getattr, onnx_ops
-from rnnspec.targets.base import Declaration, Target
+from rnnspec.targets.base import Target
 from rnnspec.targets.calling import call_as_torch_layer
 
 __all__ = ["OpenVinoLayer", "COMPILE_CONFIG", "compile_onnx", "RUNNERS", "TARGETS"]
@@ -171,22 +170,17 @@ class OpenVinoLayer(Target):
     shapes per call or dynamic ones (``runner``, a key of RUNNERS)."""
 
     def __init__(self, *, name: str, cell: str, runner: str):
-        op, attributes = onnx_ops._OPERATORS[cell]
-        shown = ", ".join(f"{k}={v!r}" for k, v in attributes.items())
-        super().__init__(Declaration(name=name, subject="layer", cells=(cell,),
-                                     capabilities=_RUNNER_CAPABILITIES[runner], notes=_RUNNER_NOTES[runner],
-                                     like=cell_kind(cell).torch_layer,
-                                     api=f"onnx.helper.make_node({op!r}, ..., {shown}) -> {_RUNNER_API[runner]}"))
+        super().__init__(onnx_ops.operator_declaration(name=name, cell=cell, capabilities=_RUNNER_CAPABILITIES[runner],
+                                                       notes=_RUNNER_NOTES[runner], run=_RUNNER_API[runner]))
         self.runner = runner
 
     def build(self, config, params, *, dtype, training=False):
         return _OpenVinoLayerModule(config, params, dtype, self.runner)
 
 
-_NAMES = {"rnn_tanh": "RNN", "rnn_relu": "RNNReLU", "lstm": "LSTM", "gru": "GRU", "gru_reset_before": "GRUResetBefore"}
 _PREFIX = {"static": "Ov", "dynamic": "OvDynamic"}
 TARGETS: dict[str, Target] = {
-    f"{_PREFIX[runner]}{_NAMES[cell]}": OpenVinoLayer(name=f"{_MODULE}:{_PREFIX[runner]}{_NAMES[cell]}", cell=cell,
-                                                      runner=runner)
+    f"{_PREFIX[runner]}{onnx_ops.NAMES[cell]}": OpenVinoLayer(
+        name=f"{_MODULE}:{_PREFIX[runner]}{onnx_ops.NAMES[cell]}", cell=cell, runner=runner)
     for runner in RUNNERS for cell in onnx_ops._OPERATORS}
 __getattr__ = module_getattr(_MODULE, TARGETS)  # each target a module-level name: openvino.OvLSTM, ...

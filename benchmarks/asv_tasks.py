@@ -19,8 +19,8 @@ import argparse
 import os
 import re
 import subprocess
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,7 +206,7 @@ def main(argv=None) -> int:
         asv("check", "--python=same")
         os.environ["RNNSPEC_BENCH_SMOKE"] = "1"  # every benchmark, at toy sizes; --dry-run saves nothing
         # forked from one process that imported the suite: spawning a fresh interpreter (asv's default
-        # here) per case costs ~2.5 s of imports each, 7 min for the ~180 cases against 30 s forked.
+        # here) per case costs ~2.5 s of imports each, 7 min for the ~165 cases against 30 s forked.
         # Recorded runs keep the default: each case in a process of its own.
         asv("run", "--python=same", "--quick", "--dry-run", "--show-stderr", "--launch-method", "forkserver")
     return 0

@@ -21,8 +21,9 @@ def pytest_configure(config):
     """The slow tier runs under ``-n 2 --dist loadgroup``, whose ``xdist_group`` marks keep the package
     builds from racing in the checkout. pytest-xdist 3.8 and older on pytest 9.2 drop the marks
     silently (pytest-dev/pytest-xdist#1386): refuse to run rather than race."""
-    dropped = _minor("pytest") >= (9, 2) and _minor("pytest-xdist") <= (3, 8)
-    if config.getoption("dist", "no") == "loadgroup" and dropped:
+    if config.getoption("dist", "no") != "loadgroup":  # (xdist's own option: "no" where it is not installed)
+        return
+    if _minor("pytest") >= (9, 2) and _minor("pytest-xdist") <= (3, 8):
         raise pytest.UsageError(
             f"--dist loadgroup: pytest {importlib.metadata.version('pytest')} with pytest-xdist "
             f"{importlib.metadata.version('pytest-xdist')} ignores xdist_group marks (pytest-dev/pytest-xdist#1386); "

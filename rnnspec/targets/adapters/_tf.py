@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 import torch
 
-__all__ = ["to_tf", "to_torch", "tf_call", "Built"]
+__all__ = ["to_tf", "to_torch", "tf_call", "Built", "zero_state"]
 
 
 def to_tf(t: torch.Tensor) -> tf.Tensor:
@@ -100,3 +100,9 @@ class Built:
 
     def named_parameters(self):
         return iter(self.params.items())
+
+
+def zero_state(kind: str, x: torch.Tensor, hidden: int) -> tuple:
+    """torch's zero state (h[, c]) of a cell for a batch ``x`` (B, I)."""
+    zeros = torch.zeros(x.shape[0], hidden, dtype=x.dtype)
+    return (zeros, zeros) if kind == "lstm" else (zeros,)

@@ -78,7 +78,7 @@ import tf_keras  # noqa: E402
 import torch  # noqa: E402
 
 from rnnspec.targets.adapters import module_getattr  # noqa: E402
-from rnnspec.targets.adapters._tf import Built, tf_call  # noqa: E402
+from rnnspec.targets.adapters._tf import Built, tf_call, zero_state  # noqa: E402
 from rnnspec.targets.base import Declaration, Target  # noqa: E402
 from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask  # noqa: E402
 
@@ -182,8 +182,7 @@ class _CellModule(Built):
 
     def _run(self, x, state):
         if state is None:
-            zeros = torch.zeros(x.shape[0], self.config.hidden_size, dtype=x.dtype)
-            state = (zeros, zeros) if self.config.cell == "lstm" else (zeros,)
+            state = zero_state(self.config.cell, x, self.config.hidden_size)
 
         def fn(x, *states):
             _, new = self.cell(x, list(states))

@@ -65,7 +65,7 @@ import tensorflow as tf  # noqa: E402
 import torch  # noqa: E402
 
 from rnnspec.targets.adapters import module_getattr  # noqa: E402
-from rnnspec.targets.adapters._tf import Built, tf_call  # noqa: E402
+from rnnspec.targets.adapters._tf import Built, tf_call, zero_state  # noqa: E402
 from rnnspec.targets.base import Declaration, Target  # noqa: E402
 from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer  # noqa: E402
 
@@ -148,8 +148,7 @@ class _BlockCell(Built):
 
     def _run(self, x, state):
         if state is None:
-            zeros = torch.zeros(x.shape[0], self.config.hidden_size, dtype=x.dtype)
-            state = (zeros, zeros) if self.config.cell == "lstm" else (zeros,)
+            state = zero_state(self.config.cell, x, self.config.hidden_size)
         if self.op == "GRUBlockCell":
             def fn(x, h, w_ru, w_c, b_ru, b_c):
                 return tf.raw_ops.GRUBlockCell(x=x, h_prev=h, w_ru=w_ru, w_c=w_c, b_ru=b_ru, b_c=b_c)[3],

@@ -6,7 +6,7 @@ inputs once (seeded) and returns a ``Bench`` whose ``run()`` is one timed call. 
 synchronise before returning, so a timer around ``run()`` measures the work, not its launch.
 
 FLOP counts (``Bench.flops``) count matrix products only, 2 FLOPs per multiply-add, forward+backward
-3x the forward: ``rnnspec.bench.timing.call_flops``, which ``rnnspec bench`` reports too, as it
+3x the forward: ``rnnspec.interfaces.bench.timing.call_flops``, which ``rnnspec bench`` reports too, as it
 does the fp32 peak (``peak_gflops``) and forward+backward (``forward_backward``) defined there.
 """
 
@@ -21,9 +21,9 @@ from typing import Callable
 import numpy as np
 import torch
 
-from rnnspec.bench.timing import call_flops, forward_backward, peak_gflops
+from rnnspec.interfaces.bench.timing import call_flops, forward_backward, peak_gflops
 from rnnspec.cases import random_params
-from reference_impls import np_bptt, np_layers, torch_cells, torch_clipping, torch_layers
+from rnnspec.references import np_bptt, np_layers, torch_cells, torch_clipping, torch_layers
 from rnnspec.spec import CellConfig, LayerConfig, cell_layout, layer_layout
 
 __all__ = ["Bench", "LayerCase", "CellCase", "ClipCase", "LAYER_CASES", "CELL_CASES", "CLIP_CASES", "ALL_CASES",

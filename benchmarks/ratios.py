@@ -16,7 +16,7 @@ import statistics
 import torch
 
 from benchmarks.cases import CELLS, LayerCase
-from rnnspec.bench.timing import interleaved_times, peak_gflops
+from rnnspec.interfaces.bench.timing import interleaved_times, peak_gflops
 
 
 def measure(cases: dict, *, repeats: int) -> dict[str, float]:

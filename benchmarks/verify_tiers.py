@@ -17,11 +17,11 @@ import time
 import warnings
 from pathlib import Path
 
-from rnnspec.probing import prepare
-from rnnspec.settings import RunSettings, activated
+from rnnspec.running.probing import prepare
+from rnnspec.spec.settings import RunSettings, activated
 from rnnspec.spec.scale import TIERS
 from rnnspec.targets import load_target
-from rnnspec.verifier import verify
+from rnnspec.running.verifier import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TARGETS = (("torch.nn.LSTM", None), (f"{ROOT / 'tests' / 'dropins' / 'independent.py'}:LSTM", "torch.nn.LSTM"))

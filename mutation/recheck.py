@@ -43,7 +43,7 @@ def recheck(root: Path, names: list[str], *, timeout: float = 600) -> dict[str, 
         if baseline.returncode != 0:  # the tests must pass on the unmutated copy, or nothing here means anything
             raise SystemExit(f"the test selection fails without a mutant:\n{baseline.stdout[-3000:]}")
         for k, name in enumerate(names, 1):
-            module = name.split(".x", 1)[0]  # reference_impls.np_cells.x_rnn_step_backward__mutmut_5
+            module = name.split(".x", 1)[0]  # rnnspec.references.np_cells.x_rnn_step_backward__mutmut_5
             source = Path(*module.split(".")).with_suffix(".py")
             pristine = (root / source).read_bytes()
             applied = subprocess.run([sys.executable, "-m", "mutmut", "apply", name], cwd=scratch,

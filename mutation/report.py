@@ -2,7 +2,7 @@
 
     cp -r . /tmp/copy && cd /tmp/copy       # mutmut writes mutants/ beside the code: use a copy
     OMP_NUM_THREADS=1 mutmut run [NAME ...] # [tool.mutmut] in pyproject.toml says what is mutated and
-                                            # which tests run; names take wildcards (rnnspec.checks.*)
+                                            # which tests run; names take wildcards (rnnspec.checking.checks.*)
 
 OMP_NUM_THREADS=1: mutmut forks each mutant's run from a process that has run torch; without it a
 forked child slept for 10 minutes at 0% CPU (the fork-after-OpenMP hang, we believe; asleep, it never

@@ -1,5 +1,5 @@
 import sys
 
-from rnnspec.cli import main
+from rnnspec.interfaces.cli import main
 
 sys.exit(main())

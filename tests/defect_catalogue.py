@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnnspec.settings import RunSettings
+from rnnspec.spec.settings import RunSettings
 from rnnspec.spec import DTYPES, PROPERTIES, REDUCED_DTYPES
 from rnnspec.targets import FUNCTION_LIKES, LIKES, Target, like_subject_and_cells, load_target
 
@@ -138,7 +138,7 @@ CATALOGUE: tuple[Defect, ...] = (
     # float32 and float64 runs agree, both being float32: only the float64 reference sees it
     D("LSTMSilentFloat32", "torch.nn.LSTM", "silent precision loss", "matches_reference"),
     # a near miss: ~1e-3 relative error in float32 only, caught by the registry's float32 tolerance
-    # (rtol 1e-4) and missed by one 100 times looser (tests/test_tolerance_pins.py)
+    # (rtol 1e-4) and missed by one 100 times looser (tests/spec/test_tolerance_pins.py)
     D("LSTMBfloat16Float32", "torch.nn.LSTM", "silent precision loss: bfloat16 weights in float32",
       "matches_reference", dtype="float32"),
     # reduced precision: asked for float16, the gates computed in bfloat16 (8x float16's epsilon)
@@ -153,7 +153,7 @@ CATALOGUE: tuple[Defect, ...] = (
     D("RNNUpperLayersUseFirstLayerRecurrence", "torch.nn.RNN", "stacked-layer wiring", "stack_is_composition"),
     # the order of returned states
     D("LSTMReturnsCBeforeH", "torch.nn.LSTM", "order of returned states", "matches_reference"),
-    # only c_n is wrong: matches_reference's comparison of c_n, or the gradients, see it (tests/test_c_n_compared.py)
+    # only c_n is wrong: matches_reference's comparison of c_n, or the gradients, see it (tests/checking/test_c_n_compared.py)
     D("LSTMCellStateOneStepLate", "torch.nn.LSTM", "order of returned states: c_n one step late",
       "matches_reference"),
     # the constructor: keyword calls (rnnspec's) build the right layer; positional and default ones do not
@@ -237,6 +237,6 @@ FAITHFUL: tuple[tuple[str, str], ...] = tuple(
         ("LSTMCell", "torch.nn.LSTMCell"), ("GRUCell", "torch.nn.GRUCell"), ("RNNCell", "torch.nn.RNNCell"),
         ("clip_grad_norm", "torch.nn.utils.clip_grad_norm_"), ("clip_grad_value", "torch.nn.utils.clip_grad_value_"))
 ) + tuple(
-    (f"reference_impls.torch_modules:{name}", f"torch.nn.{name}")
+    (f"rnnspec.references.torch_modules:{name}", f"torch.nn.{name}")
     for name in ("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell")
 )

@@ -10,9 +10,9 @@ and test_layout use as a target that fails; the catalogue holds their independen
 
 import torch
 
-from reference_impls import torch_modules
-from reference_impls.torch_cells import _affine
-from reference_impls.torch_layers import run_direction
+from rnnspec.references import torch_modules
+from rnnspec.references.torch_cells import _affine
+from rnnspec.references.torch_layers import run_direction
 
 
 # --- layers: targets that fail, for the tests of the tooling ------------------------------------

@@ -1,4 +1,6 @@
-"""The spec registry: cell kinds, configurations, parameter layout, tolerances and properties.
+"""Layer 1, the spec: cell kinds, configurations, parameter layout, tolerances, the tiers of
+cases (``scale``), the properties and the lecture topic each checks; and how a run is set
+(``profiles``: examples per profile; ``settings``: the one ``RunSettings`` of a run).
 
 Everything else in rnnspec reads this package; nothing here imports an implementation.
 """

@@ -21,7 +21,7 @@ class CellKind:
     torch_cell: str | None  # the torch built-in single-step cell, if any
     torch_kwargs: tuple[tuple[str, str], ...]  # extra constructor arguments, e.g. nonlinearity
     source: str  # where the equations come from
-    equations: str  # the step, in the symbols of reference_impls
+    equations: str  # the step, in the symbols of rnnspec.references
 
     @property
     def num_gates(self) -> int:

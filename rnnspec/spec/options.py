@@ -59,10 +59,10 @@ SUBJECTS: dict[str, tuple[str, dict[str, str]]] = {
     "clip_norm": ("a function like torch.nn.utils.clip_grad_norm_", CLIP_CAPABILITIES),
     "clip_value": ("a function like torch.nn.utils.clip_grad_value_",
                    {k: CLIP_CAPABILITIES[k] for k in ("float64", "single_tensor", "nonfinite")}),
-    "residual": ("a function residual(x, f, *, shortcut=None), as reference_impls.torch_connections", {}),
-    "dense": ("a function dense(x, layers), as reference_impls.torch_connections", {}),
-    "highway": ("a function highway(x, h, w_t, b_t), as reference_impls.torch_connections", {}),
-    "residual_stack": ("a function residual_stack(x, layers), as reference_impls.torch_connections", {}),
+    "residual": ("a function residual(x, f, *, shortcut=None), as rnnspec.references.torch_connections", {}),
+    "dense": ("a function dense(x, layers), as rnnspec.references.torch_connections", {}),
+    "highway": ("a function highway(x, h, w_t, b_t), as rnnspec.references.torch_connections", {}),
+    "residual_stack": ("a function residual_stack(x, layers), as rnnspec.references.torch_connections", {}),
     "reference": ("the reference implementations themselves (checked by the test suite)", {}),
 }
 

@@ -8,8 +8,8 @@ connection wrapper, or the ``reference`` implementations themselves (run by the 
 is not concerned by it, unless ``cells_skip_reason`` says why the claim cannot be checked on the
 other kinds; then such a target is skipped with that reason, never silently passed.
 
-Each property is implemented once, by a function in ``properties/test_<topic>.py`` whose one-line
-docstring is its claim (tests/test_properties_read_as_claims.py keeps both true).
+Each property is implemented once, by a function in ``rnnspec/properties/test_<topic>.py`` whose one-line
+docstring is its claim (tests/properties/test_properties_read_as_claims.py keeps both true).
 """
 
 from __future__ import annotations

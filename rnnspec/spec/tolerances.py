@@ -50,7 +50,7 @@ EPSILON: dict[str, float] = {"float32": 2.0**-23, "float64": 2.0**-52, "float16"
 
 # A float16 or bfloat16 result against the float64 reference on the same (rounded) weights,
 # inputs and states: its largest error may be at most this many times that of the worse of two
-# yardsticks on the same case (rnnspec.reduced: torch's built-in, and rnnspec's torch reference
+# yardsticks on the same case (rnnspec.checking.reduced: torch's built-in, and rnnspec's torch reference
 # computing in the dtype), or this many ulps of the largest |expected| where both are closer.
 # Measured on drawn cases (float16 and bfloat16, small and realistic tiers): rnnspec's torch
 # reference matches torch's CPU built-in's errors; a step-by-step kernel (tests/dropins/
@@ -103,7 +103,7 @@ def tolerance(dtype: str, *, seq_len: int = 1, num_layers: int = 1, grad: bool =
     sum over every step and row (dW = sum_t delta_t x_t^T), hence their larger base. The base
     values and FAN_IN_BASE are checked against faithful implementations that sum in other
     orders (tests/dropins, every framework of the matrix) with no false alarm over 20 seeds, and
-    the precision defects of tests/defect_catalogue.py still fail (tests/test_tolerance_pins.py).
+    the precision defects of tests/defect_catalogue.py still fail (tests/spec/test_tolerance_pins.py).
     """
     try:
         base = BASE_TOLERANCES[str(dtype).replace("torch.", "")]["grad" if grad else "value"]

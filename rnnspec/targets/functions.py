@@ -1,5 +1,5 @@
 """Function targets: clipping functions with torch's signatures, and connection wrappers with
-the torch reference's signatures (``reference_impls.torch_connections``)."""
+the torch reference's signatures (``rnnspec.references.torch_connections``)."""
 
 from __future__ import annotations
 

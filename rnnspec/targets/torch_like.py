@@ -28,6 +28,7 @@ from .base import Declaration, Target, TargetError
 from .lengths import LengthsArgument
 from .likes import LIKES, like_subject_and_cells
 from .renaming import NameMap, check_rename, map_names, rename_options
+from .resolving import resolve
 
 __all__ = ["TorchLikeTarget", "WrappedModule", "LIKES", "like_subject_and_cells"]
 
@@ -202,8 +203,6 @@ class TorchLikeTarget(Target):
     def _converted(self, config, params: Mapping[str, torch.Tensor], dtype: torch.dtype):
         """torch's twin with ``params``, converted by ``factory.from_float`` (see the class docstring)."""
         from torch.ao.quantization import default_dynamic_qconfig
-
-        from .loading import resolve
 
         twin = resolve(self.like)(config.input_size, config.hidden_size, **self._kwargs(config)).to(dtype)
         with torch.no_grad():

@@ -3,8 +3,8 @@ finding: where the two GRU forms agree (reset gate saturated at 1; W_hn diagonal
 step from h0 = 0 with b_hn = 0), torch.nn.GRU equals the lecture's form (reset before W_hn) to float
 rounding, and the int8 GRU converted from it differs from both by its usual int8 error (~1e-4 to
 1e-2): within the --atol 0.05 given for it, beyond the registry's float32 tolerance (~1e-5) that
-properties/test_gru.py's _assert_forms_agree still uses (it compares against a reference without
-rnnspec.checks.reference_tolerance, so --atol does not reach it). A false alarm of rnnspec's.
+rnnspec/properties/test_gru.py's _assert_forms_agree still uses (it compares against a reference without
+rnnspec.checking.checks.reference_tolerance, so --atol does not reach it). A false alarm of rnnspec's.
 Exit 0 (ATTRIBUTED) when the float forms agree, the int8 GRU is within 0.05 of them and beyond 1e-5.
 """
 import sys

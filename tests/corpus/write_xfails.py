@@ -1,9 +1,9 @@
 """Rewrites xfails/<target>.txt and logs/<target>.txt of the corpus from fresh runs.
 
-    python tests/corpus/write_xfails.py [NAME ...]      (every target of tests/test_corpus.py by default)
+    python tests/corpus/write_xfails.py [NAME ...]      (every target of tests/power/test_corpus.py by default)
 
 Which properties fail moves whenever the strategies change (a new property, a new tier, a different
-draw). This reruns each target as tests/test_corpus.py does, without the xfails, and writes one entry
+draw). This reruns each target as tests/power/test_corpus.py does, without the xfails, and writes one entry
 per failing property, naming for each failure the findings that explain it (``Finding.explains``) among
 the findings its xfails file already names (those the property named before, where they still do), with
 the reasons worded as they were. A failure that none of

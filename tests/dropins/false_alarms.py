@@ -16,12 +16,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from defect_catalogue import FAITHFUL  # noqa: E402
 
-from rnnspec import arguments  # noqa: E402
-from rnnspec.probing import prepare  # noqa: E402
+from rnnspec.interfaces import options  # noqa: E402
+from rnnspec.running.probing import prepare  # noqa: E402
 from rnnspec.spec.scale import TIERS  # noqa: E402
-from rnnspec.settings import RunSettings, activated  # noqa: E402
+from rnnspec.spec.settings import RunSettings, activated  # noqa: E402
 from rnnspec.targets import load_target  # noqa: E402
-from rnnspec.verifier import verify  # noqa: E402
+from rnnspec.running.verifier import verify  # noqa: E402
 
 BUILTINS = tuple((name, None) for name in ("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNNCell",
                                            "torch.nn.LSTMCell", "torch.nn.GRUCell", "torch.nn.utils.clip_grad_norm_",
@@ -32,7 +32,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--profile", default="default")
-    parser.add_argument("--tiers", type=arguments.tiers, default=TIERS, help="tiers of cases (default: all)")
+    parser.add_argument("--tiers", type=options.tiers, default=TIERS, help="tiers of cases (default: all)")
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--only", nargs="*", help="targets whose name contains one of these")
     args = parser.parse_args(argv)

@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from defect_catalogue import CATALOGUE, SCALE  # noqa: E402
 
-from rnnspec.settings import RunSettings  # noqa: E402
+from rnnspec.spec.settings import RunSettings  # noqa: E402
 from rnnspec.spec import PROPERTIES  # noqa: E402
 from rnnspec.spec import scale  # noqa: E402
-from rnnspec.verdicts import Status  # noqa: E402
-from rnnspec.verifier import verify  # noqa: E402
+from rnnspec.running.verdicts import Status  # noqa: E402
+from rnnspec.running.verifier import verify  # noqa: E402
 
 COUNTS = {"small": (1, 2, 4, 8, 16, 25, 50, 100), "realistic": (1, 2, 3, 4, 5, 6, 8, 12, 16, 24, 32),
           "magnitude": (1, 2, 3, 4, 5, 6, 8, 12, 16, 24, 32)}

@@ -8,12 +8,14 @@ This package imports no framework: ``targets_of`` imports one adapter module whe
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 from typing import Mapping
 
 from rnnspec.targets.base import Target
 
-__all__ = ["ADAPTER_MODULES", "targets_of", "module_getattr"]
+__all__ = ["ADAPTER_MODULES", "targets_of", "module_getattr", "environment_for_import"]
 
 # the shipped adapter modules, as named after rnnspec.targets.adapters.
 ADAPTER_MODULES: tuple[str, ...] = ("torch_compile", "keras", "flax_linen", "flax_nnx", "equinox", "onnxruntime",
@@ -41,3 +43,22 @@ def module_getattr(module: str, targets: Mapping[str, Target]):
             raise AttributeError(f"module {module!r} has no attribute {attr!r}") from None
 
     return __getattr__
+
+
+@contextlib.contextmanager
+def environment_for_import(**defaults: str):
+    """Environment variables a framework reads when it is imported (``KERAS_BACKEND``, ...), set
+    where the user has not set them, for the ``import`` inside only: afterwards the environment is
+    as it was, so importing an adapter changes no process-wide state (the framework keeps what it
+    read)."""
+    before = {name: os.environ.get(name) for name in defaults}
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

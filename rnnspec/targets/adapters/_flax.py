@@ -23,7 +23,7 @@ from abc import abstractmethod
 import jax.numpy as jnp
 
 from rnnspec.spec import suffix
-from rnnspec.targets.adapters._jax import JaxCell, JaxLayer, zero_state
+from rnnspec.targets.adapters._jax import JaxCell, JaxLayer, x64, zero_state
 from rnnspec.targets.base import Declaration, Target
 from rnnspec.targets.calling import length_mask
 
@@ -138,7 +138,8 @@ class FlaxTarget(Target):
         self.optimized = optimized
 
     def build(self, config, params, *, dtype, training=False):
-        forward = self._forward(config, str(dtype).removeprefix("torch."))
+        with x64():  # a float64 template needs JAX's float64 mode
+            forward = self._forward(config, str(dtype).removeprefix("torch."))
         if self.subject == "layer":
             return JaxLayer(params, forward, batch_first=config.batch_first)
         return JaxCell(params, forward)

@@ -8,8 +8,9 @@ function's compiled ``jax.vjp``. So the gradient properties check the framework'
 and the gradients of the canonical parameters are the framework's mapped back through that
 linear map. Compilations are kept per configuration and shape.
 
-float64 needs JAX's x64 mode, which this module turns on; every array made here has an explicit
-dtype, so other JAX code in the process keeps its float32 arrays where it asks for them.
+float64 needs JAX's x64 mode: every build and call of a JAX target runs inside ``x64()``, JAX's
+scoped switch (thread-local), so importing an adapter changes nothing process-wide and other JAX
+code in the process keeps JAX's default (x64 off).
 
 What this bridge does to the paths the adapters cover: the framework's forward always runs
 under ``jax.jit`` (compiled once per shape), never eagerly, and its gradients are ``jax.vjp`` of
@@ -24,17 +25,23 @@ import functools
 from typing import Callable, NamedTuple
 
 import jax
+import jax.numpy as jnp
+import numpy as np
+import torch
 
-jax.config.update("jax_enable_x64", True)
+from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer
 
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer  # noqa: E402
-
-__all__ = ["to_jax", "to_torch", "Compiled", "compile_pure", "jax_call", "JaxLayer", "JaxCell", "split_gates",
+__all__ = ["x64", "to_jax", "to_torch", "Compiled", "compile_pure", "jax_call", "JaxLayer", "JaxCell", "split_gates",
            "zero_state"]
+
+
+def x64():
+    """JAX's float64 mode for what runs inside (a context manager; JAX's own scoped switch)."""
+    if hasattr(jax, "enable_x64"):
+        return jax.enable_x64(True)
+    from jax.experimental import enable_x64  # older JAX
+
+    return enable_x64()
 
 
 def to_jax(t: torch.Tensor) -> jax.Array:
@@ -55,7 +62,8 @@ class _Jax(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        cotangents = ctx.compiled.backward(ctx.arrays, tuple(to_jax(g) for g in grads))
+        with x64():
+            cotangents = ctx.compiled.backward(ctx.arrays, tuple(to_jax(g) for g in grads))
         return (None, *(to_torch(c) for c in cotangents))
 
 
@@ -72,9 +80,10 @@ def compile_pure(fn) -> Compiled:
 def jax_call(compiled: Compiled, *tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """The compiled function applied to torch tensors; differentiable by torch's autograd (through
     ``jax.vjp``) when any input requires grad."""
-    if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
-        return _Jax.apply(compiled, *tensors)
-    return tuple(to_torch(o) for o in compiled.forward(*(to_jax(t) for t in tensors)))
+    with x64():
+        if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
+            return _Jax.apply(compiled, *tensors)
+        return tuple(to_torch(o) for o in compiled.forward(*(to_jax(t) for t in tensors)))
 
 
 def split_gates(params: dict, tail: str, gates: int):

@@ -20,8 +20,12 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-import tensorflow as tf
 import torch
+
+from rnnspec.targets.adapters import environment_for_import
+
+with environment_for_import(TF_CPP_MIN_LOG_LEVEL="2"):  # TensorFlow's C++ logging quiet, read when imported
+    import tensorflow as tf
 
 __all__ = ["to_tf", "to_torch", "tf_call", "Built", "zero_state"]
 

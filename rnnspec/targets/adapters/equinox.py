@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 
 from rnnspec.targets.adapters import module_getattr
-from rnnspec.targets.adapters._jax import JaxCell, zero_state
+from rnnspec.targets.adapters._jax import JaxCell, x64, zero_state
 from rnnspec.targets.base import Declaration, Target
 
 __all__ = ["EquinoxCell", "TARGETS", "LSTMCell", "GRUCell"]
@@ -62,7 +62,8 @@ class EquinoxCell(Target):
         super().__init__(Declaration(name=name, subject="cell", cells=(cell,), capabilities=_CAPABILITIES))
 
     def build(self, config, params, *, dtype, training=False):
-        return JaxCell(params, self._forward(config, str(dtype).removeprefix("torch.")))
+        with x64():  # a float64 template needs JAX's float64 mode
+            return JaxCell(params, self._forward(config, str(dtype).removeprefix("torch.")))
 
     @functools.lru_cache(maxsize=256)  # one function per config and dtype, so its compilations are reused
     def _forward(self, config, dtype: str):

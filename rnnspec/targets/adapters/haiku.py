@@ -55,7 +55,7 @@ Not covered: ``hk.static_unroll`` (the same core stepped in a Python loop), ``ti
 ``hk.transform_with_state``, and ``hk.deep_rnn_with_skip_connections``: its layer l > 0 reads
 ``concat([x, out_{l-1}])`` (input size I + H) and its output is the concatenation of every layer's
 outputs (L*H wide), so it is not torch's stack and torch's parameters have no place for the skip
-weights (tests/test_haiku_adapter.py pins that with zero skip weights its last H columns are torch's
+weights (tests/targets/adapters/test_haiku.py pins that with zero skip weights its last H columns are torch's
 stacked output). Not claimed: packed / variable lengths (no Haiku core or unroll takes lengths; a
 user would mask by hand or use ResetCore, not equivalent), proj_size (no Haiku LSTM has a
 projection), dropout between layers (not part of DeepRNN). Unbatched input is given a batch axis

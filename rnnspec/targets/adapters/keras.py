@@ -78,17 +78,16 @@ PackedSequence cases for ``LSTM`` and ``GRU``, whose masked call is the ``*Maske
 from __future__ import annotations
 
 import contextlib
-import os
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from rnnspec.targets.adapters import module_getattr  # noqa: E402
-from rnnspec.targets.base import Declaration, Target  # noqa: E402
-from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask  # noqa: E402
+from rnnspec.targets.adapters import environment_for_import, module_getattr
+from rnnspec.targets.base import Declaration, Target
+from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask
 
-import keras  # noqa: E402  (after KERAS_BACKEND)
+with environment_for_import(KERAS_BACKEND="torch"):  # Keras picks its backend once, when imported
+    import keras
 
 BACKEND = keras.backend.backend()
 

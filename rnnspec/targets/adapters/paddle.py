@@ -65,7 +65,7 @@ Discrepancies found (paddlepaddle 3.3.1, CPU), each confirmed without rnnspec in
     and every reverse tensor's) differs from torch's by O(1), while the forward equals torch's
     (confirm_paddle_rnn_reverse_grad_wrong_with_lengths_and_state.py). Reported, not mapped: the
     ``LSTM``, ``GRU``, ``SimpleRNN``, ``SimpleRNNReLU`` targets claim packed, initial_state and grad,
-    so ``grads_match_reference`` fails on such a case (tests/test_paddle_adapter.py builds one); at
+    so ``grads_match_reference`` fails on such a case (tests/targets/adapters/test_paddle.py builds one); at
     seed 0 the quick and default profiles draw none. The RNN-of-cells targets (python loop) pass.
   - The fused kernel has no backward in eval mode (``is_test``: ``PreconditionNotMet: Tensor holds
     no memory``), and ``paddle.grad(outputs, [x])`` or ``[x, h0, c0]`` without the weights raises
@@ -118,8 +118,6 @@ __all__ = ["PaddleLayer", "PaddleRNNOfCells", "PaddleCell", "load_cell", "TARGET
 
 _MODULE = "rnnspec.targets.adapters.paddle"
 
-paddle.set_device("cpu")
-
 _LAYER_CAPABILITIES = frozenset({"multilayer", "bidirectional", "batch_first", "no_bias", "initial_state",
                                  "unbatched", "packed", "zero_length", "float64", "grad", "parameters"})
 _CELL_CAPABILITIES = frozenset({"no_bias", "initial_state", "unbatched", "float64", "grad", "parameters"})
@@ -145,9 +143,10 @@ class _PaddleFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, *grads):
         wanted = [k for k, leaf in enumerate(ctx.leaves) if leaf is not None and not leaf[0].stop_gradient]
-        got = paddle.grad(list(ctx.outputs), [ctx.leaves[k][0] for k in wanted] + list(ctx.extras),
-                          grad_outputs=[paddle.to_tensor(g.detach().cpu().numpy()) for g in grads],
-                          retain_graph=True, allow_unused=True)  # torch may backward through it again
+        with _on_cpu():
+            got = paddle.grad(list(ctx.outputs), [ctx.leaves[k][0] for k in wanted] + list(ctx.extras),
+                              grad_outputs=[paddle.to_tensor(g.detach().cpu().numpy()) for g in grads],
+                              retain_graph=True, allow_unused=True)  # torch may backward through it again
         result = [None] * len(ctx.leaves)
         for k, g in zip(wanted, got):
             if g is not None and ctx.needs_input_grad[k + 1]:
@@ -172,12 +171,25 @@ def _leaf(array: np.ndarray, wants_grad: bool):
 
 
 @contextlib.contextmanager
+def _on_cpu():
+    """Paddle's device is process-wide: the CPU inside, what it was before outside (importing this
+    module changes nothing)."""
+    before = paddle.get_device()
+    paddle.set_device("cpu")
+    try:
+        yield
+    finally:
+        paddle.set_device(before)
+
+
+@contextlib.contextmanager
 def _default_dtype(dtype: str):
-    """Paddle layers made inside take their parameters' dtype from paddle's default dtype."""
+    """Paddle layers made inside take their parameters' dtype from paddle's default dtype; on the CPU."""
     before = paddle.get_default_dtype()
     paddle.set_default_dtype(dtype)
     try:
-        yield
+        with _on_cpu():
+            yield
     finally:
         paddle.set_default_dtype(before)
 
@@ -244,8 +256,8 @@ class _Built:
 
         def run(arrays, wants):
             n, grad = len(inputs), any(wants)
-            ins = [_leaf(a, w) for a, w in zip(arrays[:n], wants[:n])]
             with _default_dtype(self.dtype):  # also for the zero states paddle.nn.RNN makes (module docstring)
+                ins = [_leaf(a, w) for a, w in zip(arrays[:n], wants[:n])]
                 module = self.new_module()
                 # every parameter takes a gradient when any tensor does: paddle.grad through the fused
                 # kernel raises unless the weights are among its inputs (module docstring)
@@ -412,7 +424,7 @@ _LAYER_API = {"lstm": "paddle.nn.LSTM(I, H, num_layers, direction, time_major)",
 _PROJ_CELL_NOTE = ("proj not claimed: paddle.nn.LSTMCell(proj_size=P) called without states raises, its "
                    "state_shape is ((H,), (P,)), h and c swapped "
                    "(tests/findings/confirm_paddle_lstmcell_proj_default_state_raises.py); "
-                   "with states it is torch's projected LSTM (tests/test_paddle_adapter.py)")
+                   "with states it is torch's projected LSTM (tests/targets/adapters/test_paddle.py)")
 _FUSED_NOTE = ("the fused rnn kernel's gradients for the reverse direction are wrong when sequence_length is "
                "given with a nonzero initial state (the forward is right): "
                "tests/findings/confirm_paddle_rnn_reverse_grad_wrong_with_lengths_and_state.py; "

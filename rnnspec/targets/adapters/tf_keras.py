@@ -68,19 +68,17 @@ flush above (a property of TensorFlow on CPU, not of the mapping).
 
 from __future__ import annotations
 
-import os
+import torch
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from rnnspec.targets.adapters import environment_for_import, module_getattr
+from rnnspec.targets.adapters._tf import Built, tf_call, zero_state
+from rnnspec.targets.base import Declaration, Target
+from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask
 
-import tensorflow as tf  # noqa: E402
-import tf_keras  # noqa: E402
-import torch  # noqa: E402
+import tensorflow as tf  # noqa: E402  (after _tf, which quiets its logging)
 
-from rnnspec.targets.adapters import module_getattr  # noqa: E402
-from rnnspec.targets.adapters._tf import Built, tf_call, zero_state  # noqa: E402
-from rnnspec.targets.base import Declaration, Target  # noqa: E402
-from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer, length_mask  # noqa: E402
+with environment_for_import(TF_USE_LEGACY_KERAS="1"):  # tf.keras is tf-keras while tf-keras loads
+    import tf_keras  # noqa: E402
 
 __all__ = ["TfKerasTarget", "keras_weights", "TARGETS"]
 

@@ -57,17 +57,14 @@ Not covered: ``CudnnRNN`` / ``CudnnRNNV2`` / ``CudnnRNNV3`` (kernels registered 
 
 from __future__ import annotations
 
-import os
+import torch
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from rnnspec.targets.adapters import module_getattr
+from rnnspec.targets.adapters._tf import Built, tf_call, zero_state
+from rnnspec.targets.base import Declaration, Target
+from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer
 
-import tensorflow as tf  # noqa: E402
-import torch  # noqa: E402
-
-from rnnspec.targets.adapters import module_getattr  # noqa: E402
-from rnnspec.targets.adapters._tf import Built, tf_call, zero_state  # noqa: E402
-from rnnspec.targets.base import Declaration, Target  # noqa: E402
-from rnnspec.targets.calling import call_as_torch_cell, call_as_torch_layer  # noqa: E402
+import tensorflow as tf  # noqa: E402  (after _tf, which quiets its logging)
 
 __all__ = ["TfOpsTarget", "block_lstm_weights", "gru_block_weights", "TARGETS"]
 

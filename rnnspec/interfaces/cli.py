@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 
 from rnnspec.interfaces import options
+from rnnspec.rendering.files import write_text
 
 __all__ = ["main"]
 
@@ -70,6 +73,7 @@ def _matrix(args) -> int:
     try:
         if args.resume and not args.update:
             raise ValueError("--resume needs --update PATH (the matrix to finish)")
+        options.check_report_paths("", json=args.json, html=args.html)
         frameworks = select_frameworks(args.frameworks)
         old = None
         if args.update:
@@ -107,11 +111,11 @@ def _matrix(args) -> int:
         result = run_matrix(settings, frameworks=frameworks, jobs=args.jobs, on_framework=framework_done,
                             on_row=lambda r: print(f"{r['status'].upper():7} {r['target']} [{r['framework']}, "
                                                    f"{r['dtype']}]  ({r['summary']})", flush=True))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         kept = f"{args.json} holds the {len(ended)} frameworks that ended; finish with --update {args.json} --resume" \
             if args.json else "nothing was written (no --json)"
-        print(f"rnnspec matrix: interrupted: {kept}", file=sys.stderr)
-        return 130
+        print(f"rnnspec matrix: interrupted ({getattr(e, 'signal', 'SIGINT')}): {kept}", file=sys.stderr)
+        return _STOPPED_EXIT[getattr(e, "signal", "SIGINT")]
     if old is not None:
         result = update_matrix(old, result)
     for framework, reason in result["not_installed"].items():
@@ -121,8 +125,7 @@ def _matrix(args) -> int:
     if args.json:
         write_json(result, args.json)
     if args.html:
-        with open(args.html, "w", encoding="utf-8") as f:
-            f.write(matrix_html(result))
+        write_text(matrix_html(result), args.html)
     return 1 if args.strict and discrepancies(result) else 0
 
 
@@ -163,7 +166,7 @@ def _verify(args) -> int:
     from rnnspec.rendering.report import header, html_report, json_report, verdict_line, write_json
     from rnnspec.targets import TargetError
     from rnnspec.running.verdicts import exit_code, overall_status, summary
-    from rnnspec.running.verifier import read_xfails, unmatched_xfails, verify
+    from rnnspec.running.verifier import RunInterrupted, read_xfails, unmatched_xfails, verify
 
     try:
         target, settings, prepared = options.load_verify_target(args)
@@ -181,27 +184,41 @@ def _verify(args) -> int:
     def finished(verdict):
         print(("\x1b[2K" if live else "") + verdict_line(verdict, errors=args.errors), flush=True)
 
-    verdicts = verify(target, settings=settings, select=args.select, xfails=xfails, on_start=started,
-                      on_verdict=finished)
+    def write_reports(report: dict) -> None:
+        if args.json:
+            write_json(report, args.json)
+        if args.html:
+            write_text(html_report(report), args.html)
+
+    try:
+        verdicts = verify(target, settings=settings, select=args.select, xfails=xfails, on_start=started,
+                          on_verdict=finished)
+    except RunInterrupted as stop:
+        why = str(stop)
+        print(("\x1b[2K" if live else "") + f"{target.name}: interrupted: {why}; "
+              + ("the reports are marked partial" if args.json or args.html else "no report asked for"), flush=True)
+        write_reports(json_report(target, stop.verdicts, settings=settings, prepared=prepared, partial=why))
+        _leave(_STOPPED_EXIT[stop.signal])  # a target's call may still be running in a thread inside torch
     if not verdicts:
         return _usage_error("verify", "no property applies to this target with this --select")
     for entry in unmatched_xfails(xfails, verdicts):
         print(f"warning: xfails entry {entry!r} matches no property run on this target", file=sys.stderr)
     print(f"{target.name}: {overall_status(verdicts)} ({summary(verdicts)})")
-    report = json_report(target, verdicts, settings=settings, prepared=prepared)
-    if args.json:
-        write_json(report, args.json)
-    if args.html:
-        with open(args.html, "w", encoding="utf-8") as f:
-            f.write(html_report(report))
+    write_reports(json_report(target, verdicts, settings=settings, prepared=prepared))
     code = exit_code(verdicts)
     if prepared.hung or any(v.failure is not None and v.failure.origin == "hang" for v in verdicts):  # xfailed too
         # a hung call's thread may be inside torch (a backward pass, say), where interpreter shutdown
         # would abort the process: leave now, with the verdict's exit code
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        _leave(code)
     return code
+
+
+def _leave(code: int):
+    """Exit now with ``code``, output flushed, without the interpreter's shutdown (which aborts the
+    process, exit 134, when a thread is still inside torch: a hung or interrupted call)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _bench(args) -> int:
@@ -248,14 +265,40 @@ def _progress(message: str) -> None:
     print(f"rnnspec bench: {message} ...", file=sys.stderr, flush=True)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the main thread is, as Ctrl-C's KeyboardInterrupt is: every command stops
+    the same way for both (what finished is reported), and exits 128 + the signal's number."""
+
+    signal = "SIGTERM"
+
+
+_STOPPED_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
 def main(argv=None) -> int:
     # Hypothesis caches what it learns under .hypothesis/ in the working folder: keep the user's
     # folder clean unless they chose a place (HYPOTHESIS_STORAGE_DIRECTORY)
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(cache, "rnnspec", "hypothesis"))
     args = _parser().parse_args(argv)
-    return {"spec": _spec, "verify": _verify, "bench": _bench, "explain": _explain,
-            "matrix": _matrix}[args.command](args)
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    else:  # (called in a thread: no signal handlers there)
+        previous = None
+    try:
+        return {"spec": _spec, "verify": _verify, "bench": _bench, "explain": _explain,
+                "matrix": _matrix}[args.command](args)
+    except KeyboardInterrupt as e:  # before any verdict (loading, probing) or in a command without reports
+        name = getattr(e, "signal", "SIGINT")
+        print(f"rnnspec {args.command}: interrupted ({name}) before anything was reported", file=sys.stderr)
+        _leave(_STOPPED_EXIT[name])
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

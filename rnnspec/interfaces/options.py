@@ -22,7 +22,7 @@ from rnnspec.spec.profiles import PROFILES
 from rnnspec.spec.scale import BENCH_SIZES, REALISTIC, TIERS
 from rnnspec.spec.settings import DEFAULT_TIMEOUT, RunSettings
 
-__all__ = ["ArgumentError", "Parser", "seed", "positive_int", "positive_seconds", "non_negative", "writable_file",
+__all__ = ["ArgumentError", "Parser", "seed", "positive_int", "positive_seconds", "non_negative", "writable_file", "check_report_paths",
            "cells", "names", "tiers", "rename", "sizes", "add_example_options", "add_scale_options", "add_call_options",
            "add_target_options", "add_verify_options", "add_bench_options", "run_settings", "parse_verify",
            "parse_bench", "loaded_target", "load_verify_target"]
@@ -92,16 +92,52 @@ def names(text: str) -> tuple[str, ...]:
 
 
 def writable_file(text: str) -> str:
-    """A file path whose folder exists and is writable (checked before the run, so results are not lost)."""
-    path = Path(text)
+    """A report's path, checked before the run so results are not lost: a file (not a folder, a
+    symbolic link, a named pipe or a device: rnnspec replaces a plain file atomically) in a folder
+    that exists and is writable. Returned absolute, so a target that changes the working folder
+    cannot move where the report lands."""
+    if text.endswith(("/", os.sep)) or not text:
+        raise ArgumentError(f"{text!r} names a folder; expected a file path")
+    path = Path(text).absolute()
+    if path.is_symlink():
+        raise ArgumentError(f"{text} is a symbolic link; rnnspec writes a report as a file of its own, "
+                            f"replacing a plain file only")
     if path.is_dir():
         raise ArgumentError(f"{text} is a folder; expected a file path")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ArgumentError(f"{text}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if path.exists() and not path.is_file():
+        raise ArgumentError(f"{text} exists and is not a plain file (a named pipe or a device?); "
+                            f"rnnspec replaces plain files only")
+    if not path.parent.is_dir():
+        raise ArgumentError(f"{text}: the folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise ArgumentError(f"{text}: not writable")
-    return text
+    return str(path)
+
+
+def check_report_paths(target: str, **paths: str | None) -> None:
+    """Report paths (``json=..., html=...``, None where not given) that do not name one file twice
+    and do not name the target's own source file (``path/file.py:Name`` or an imported module's
+    file). ValueError naming both otherwise (exit 2)."""
+    given = {name: Path(p).resolve() for name, p in paths.items() if p}
+    seen: dict[Path, str] = {}
+    for name, path in given.items():
+        if path in seen:
+            raise ValueError(f"--{seen[path]} and --{name} name the same file ({path}); give each report its own")
+        seen[path] = name
+    source = _source_of(target)
+    for name, path in given.items():
+        if source is not None and path == source:
+            raise ValueError(f"--{name} {path} is the target's own source file; choose another report path")
+
+
+def _source_of(target: str) -> Path | None:
+    """The file the target ``path/file.py:Name`` or ``package.module:Name`` is defined in, where known."""
+    where = target.split(":")[0] if ":" in target else target.rpartition(".")[0]
+    if where.endswith(".py") or os.sep in where:
+        return Path(where).resolve()
+    module = sys.modules.get(where)
+    file = getattr(module, "__file__", None) if module is not None else None
+    return Path(file).resolve() if file else None
 
 
 def cells(text: str) -> tuple[str, ...]:
@@ -301,6 +337,7 @@ def load_verify_target(args):
     settings = run_settings(from_namespace(args))
     select_properties(args.select)
     loaded = loaded_target(args)
+    check_report_paths(args.target, json=args.json, html=args.html)
     with activated(settings):  # the probes' calls are timed too
         prepared = prepare(loaded, lacks=args.lacks, claims=args.claims, strict=args.strict)
     check_dtype(prepared.target, settings.dtype)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import pytest
 
 from rnnspec.interfaces import options
+from rnnspec.rendering.files import write_text
 
 _TARGETS_KEY = pytest.StashKey[list]()
 _SETTINGS_KEY = pytest.StashKey[object]()
@@ -79,6 +80,9 @@ def _targets(config) -> list:
                     targets = [prepare(load_target(n, **loading), lacks=config.getoption("--rnnspec-lacks"),
                                        claims=config.getoption("--rnnspec-claims"),
                                        strict=config.getoption("--rnnspec-strict")).target for n in names]
+                for n in names:
+                    options.check_report_paths(n, json=config.getoption("--rnnspec-json"),
+                                               html=config.getoption("--rnnspec-html"))
                 for target in targets:
                     check_dtype(target, _settings(config).dtype)
                     check_target_device(target, _settings(config).device)
@@ -192,7 +196,7 @@ def pytest_runtest_logreport(report):
 _REPORTS: list[dict] = []  # the verdicts this process saw (the controller's, under xdist)
 
 
-def pytest_sessionfinish(session):
+def pytest_sessionfinish(session, exitstatus):
     config = session.config
     json_path, html_path = config.getoption("--rnnspec-json"), config.getoption("--rnnspec-html")
     if hasattr(config, "workerinput") or not (json_path or html_path):
@@ -210,9 +214,11 @@ def pytest_sessionfinish(session):
         mine = [r for r in _REPORTS if r["target"] == name]
         target = SimpleNamespace(name=name, like=mine[0]["like"], cells=mine[0]["cells"])
         verdicts = [Verdict.from_dict(r) for r in mine]
-        reports.append(json_report(target, verdicts, settings=_settings(config)))
+        # pytest's exit status 2: interrupted (Ctrl-C, or SIGTERM where pytest turns it into one)
+        partial = "the pytest run was interrupted; these are the properties that finished" \
+            if exitstatus == pytest.ExitCode.INTERRUPTED else None
+        reports.append(json_report(target, verdicts, settings=_settings(config), partial=partial))
     if json_path:
         write_json(reports[0] if len(reports) == 1 else {"targets": reports}, json_path)
     if html_path:
-        with open(html_path, "w", encoding="utf-8") as f:
-            f.write(html_report(*reports))
+        write_text(html_report(*reports), html_path)

@@ -3,11 +3,10 @@ All of them render the fields of ``Verdict`` and ``Failure``; none reads a messa
 
 from __future__ import annotations
 
-import json
-import os
 import platform
 
 from rnnspec import __version__
+from rnnspec.rendering.files import write_json
 from rnnspec.rendering.html_page import Cell, Safe, escape, page, table
 from rnnspec.running.verdicts import Status, Verdict, overall_status, summary
 
@@ -55,14 +54,18 @@ def library_versions() -> dict:
             "numpy": numpy.__version__, "hypothesis": hypothesis.__version__}
 
 
-def json_report(target, verdicts: list[Verdict], *, settings, prepared=None) -> dict:
-    """One JSON-able object: the target, the run's settings, versions and every verdict's fields."""
+def json_report(target, verdicts: list[Verdict], *, settings, prepared=None, partial: str | None = None) -> dict:
+    """One JSON-able object: the target, the run's settings, versions and every verdict's fields.
+    ``partial``: why the run stopped before its end (then ``"partial": true`` and the reason; the
+    verdicts are those of the properties that finished)."""
     tolerance = settings.tolerance
+    stopped = {"partial": True, "stopped": partial} if partial else {"partial": False}
     return {
         "target": target.name,
         "like": getattr(target, "like", None),
         "cells": list(target.cells),
-        "status": overall_status(verdicts).value,
+        "status": "interrupted" if partial else overall_status(verdicts).value,
+        **stopped,
         "seed": settings.seed,
         "profile": settings.profile,
         "max_examples": settings.max_examples,
@@ -95,20 +98,12 @@ def _html_section(report: dict) -> Safe:
                      Cell(p["status"], style=f"color:{_COLOURS.get(p['status'], '#000')};font-weight:bold"),
                      detail, f"{p['seconds']:.1f}s"])
     versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
+    stopped = (f"<p><b>partial report</b>: {escape(report['stopped'])}; the properties below are those that "
+               f"finished</p>") if report.get("partial") else ""
     return Safe(
-        f"<h1>rnnspec verify {escape(report['target'])}</h1>"
+        f"<h1>rnnspec verify {escape(report['target'])}</h1>{stopped}"
         f"<p>like {escape(str(report['like']))}; cells {escape(', '.join(report['cells']) or '-')}; "
         f"<b>{escape(report['status'])}</b> ({escape(report['summary'])}); profile {escape(report['profile'])}, "
         f"seed {report['seed']}, dtypes {escape(report.get('dtype', 'all'))}</p><p>{escape(versions)}</p>"
         + table(["property", "topic", "status", "claim and details", "time"], rows)
     )
-
-
-def write_json(obj: dict, path: str) -> None:
-    """``obj`` as indented JSON at ``path``, written whole or not at all (a file beside it, then
-    renamed: an interrupted write leaves the previous file, which ``matrix --resume`` reads)."""
-    partial = f"{path}.partial"
-    with open(partial, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")
-    os.replace(partial, path)

@@ -111,6 +111,16 @@ def settings_for(target: Target, settings: RunSettings) -> RunSettings:
     return settings
 
 
+class RunInterrupted(Exception):
+    """The run was stopped (Ctrl-C, SIGTERM: a KeyboardInterrupt) after ``verdicts``, the verdicts of
+    the properties that finished; ``running`` is the property that was stopped, ``signal`` its name."""
+
+    def __init__(self, verdicts: list[Verdict], running: str | None, signal: str):
+        super().__init__(f"stopped by {signal}" + (f" while {running} ran" if running else "")
+                         + f", after {len(verdicts)} properties")
+        self.verdicts, self.running, self.signal = verdicts, running, signal
+
+
 def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Iterable[str] | None = None,
            xfails: dict[str, str] | None = None, on_start: Callable[[PropertySpec], None] | None = None,
            on_verdict: Callable[[Verdict], None] | None = None) -> list[Verdict]:
@@ -119,11 +129,23 @@ def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Ite
     ``xfails`` maps property ids to the reason they are known to fail: a failure is then
     "xfailed", a pass "xpassed". Once a call hangs, the remaining properties are skipped (each
     would hang too). ``on_start`` and ``on_verdict`` are called before and after each property.
+    Interrupted (KeyboardInterrupt: Ctrl-C, or SIGTERM where the caller turns it into one), it
+    raises RunInterrupted with the verdicts so far, so a caller can still report them.
     """
     check_dtype(target, settings.dtype)
     check_target_device(target, settings.device)
     functions = property_functions()
-    verdicts, hung = [], False
+    verdicts: list[Verdict] = []
+    running: list[str] = []
+    try:
+        _verify(target, settings, select, xfails, on_start, on_verdict, functions, verdicts, running)
+    except KeyboardInterrupt as e:
+        raise RunInterrupted(verdicts, running[-1] if running else None, getattr(e, "signal", "SIGINT")) from None
+    return verdicts
+
+
+def _verify(target, settings, select, xfails, on_start, on_verdict, functions, verdicts, running) -> None:
+    hung = False
     with activated(settings_for(target, settings)):
         for prop in select_properties(select):
             applies, skip_reason = applicability(prop, target)
@@ -135,9 +157,11 @@ def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Ite
             if skip_reason or hung:
                 status, reason = Status.SKIPPED, skip_reason or "the target hung on an earlier property"
             else:
+                running.append(prop.id)
                 if on_start:
                     on_start(prop)
                 status, failures, outcome = _run_one(functions[prop.id], target)
+                running.pop()
                 hung = status is Status.HUNG
                 if xfails and prop.id in xfails:
                     known = f"known failure ({xfails[prop.id] or 'no reason given'})"
@@ -150,7 +174,6 @@ def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Ite
             verdicts.append(verdict)
             if on_verdict:
                 on_verdict(verdict)
-    return verdicts
 
 
 def read_xfails(path) -> dict[str, str]:

@@ -79,7 +79,13 @@ def test_a_missing_capability_is_a_skip_with_its_reason(tmp_path):
         (["verify"], "the following arguments are required: target"),
         (["verify", "torch.nn.GRU", "--variant", "bogus"], "'bogus': bogus is not a cell kind; expected some of"),
         (["verify", "torch.nn.GRU", "--seed", "-1"], "argument --seed: -1 is not in [0, 2**32 - 1]"),
-        (["verify", "torch.nn.GRU", "--json", "no/such/folder/r.json"], "the folder no/such/folder does not exist"),
+        (["verify", "torch.nn.GRU", "--json", "no/such/folder/r.json"], "no/such/folder/r.json: the folder"),
+        (["verify", "torch.nn.GRU", "--json", "nothere/"], "'nothere/' names a folder; expected a file path"),
+        (["bench", "torch.nn.GRU", "--json", "nothere/"], "'nothere/' names a folder; expected a file path"),
+        (["verify", "torch.nn.GRU", "--json", "link.json"], "link.json is a symbolic link"),
+        (["verify", "torch.nn.GRU", "--html", "pipe"], "pipe exists and is not a plain file"),
+        (["verify", "torch.nn.GRU", "--json", "same", "--html", "same"], "--json and --html name the same file"),
+        (["verify", "mine.py:LSTM", "--like", "torch.nn.LSTM", "--json", "mine.py"], "is the target's own source file"),
         (["verify", "torch.nn.GRU", "--html", "."], "is a folder; expected a file path"),
         (["verify", "torch.nn.GRU", "--timeout", "0"], "must be a positive number of seconds"),
         (["verify", "torch.nn.GRU", "--lacks", "packd"], "--lacks packd: not options of a layer target"),
@@ -94,6 +100,9 @@ def test_unloadable_targets_and_misuse_exit_2_in_one_line_before_any_work(args, 
     from rnnspec.interfaces import cli
 
     (tmp_path / "a_file.txt").write_text("not a folder")
+    (tmp_path / "link.json").symlink_to(tmp_path / "a_file.txt")
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "mine.py").write_text("import torch\n\nclass LSTM(torch.nn.LSTM):\n    pass\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", str(tmp_path / "hypothesis"))
     try:

@@ -29,6 +29,7 @@ from typing import Callable
 
 from rnnspec.interfaces.matrix.frameworks import FRAMEWORKS
 from rnnspec.interfaces.workers import emit, run_worker
+from rnnspec.rendering.files import write_json, write_text
 
 __all__ = ["run_perf_matrix", "thread_env", "markdown", "figure", "main"]
 
@@ -393,12 +394,9 @@ def main(argv=None) -> int:
             print(f"NOT INSTALLED {name}: {why.splitlines()[0]}")
         print(f"wall time {perf['wall_s']:.0f} s; fp32 peak {perf['peak_gflops_fp32']:.1f} GFLOP/s")
     if args.out:
-        from rnnspec.rendering.report import write_json
-
         write_json(perf, args.out)
     if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as f:
-            f.write(markdown(perf))
+        write_text(markdown(perf), args.markdown)
     if args.figure:
         figure(perf, args.figure)
     return 0

@@ -210,6 +210,8 @@ def _failure_of(e: BaseException, *, origin: str, headline: str, details=()) -> 
 
 
 def _raised_at(e: BaseException) -> str:
+    if getattr(e, "rnnspec_origin", None) and e.__cause__ is not None:  # where the target raised it
+        e = e.__cause__
     frames = traceback.extract_tb(e.__traceback__)[-3:]
     return "raised at: " + " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
 
@@ -219,6 +221,8 @@ def origin_of(e: BaseException) -> str:
     rnnspec's own code, its properties or references) or ``target`` (anything else)."""
     if isinstance(e, TargetError):  # the target's own code raised (its constructor), or its declaration is wrong
         return "target" if e.__cause__ is not None else "declaration"
+    if getattr(e, "rnnspec_origin", None):  # raised by rnnspec on the target's behalf (TargetExited)
+        return e.rnnspec_origin
     ours = Path(__file__).resolve().parent.parent  # rnnspec/: its properties and references included
     adapters = ours / "targets"
     frames = traceback.extract_tb(e.__traceback__)

@@ -18,7 +18,7 @@ from rnnspec.spec import cell_kind, suffix
 from rnnspec.checking.states import states, tensors
 from rnnspec.checking.timeouts import call_target
 
-__all__ = ["LayerRun", "build", "call_layer", "run_layer", "call_cell", "loss", "grad_of", "rename_layer", "distances", "jacobian",
+__all__ = ["LayerRun", "check_returned", "build", "call_layer", "run_layer", "call_cell", "loss", "grad_of", "rename_layer", "distances", "jacobian",
            "final_state_jacobian"]
 
 
@@ -38,6 +38,18 @@ def build(target, case, params=None, *, training: bool = False, dtype: str | Non
     return module if device is None else OnDevice(module, device)
 
 
+def check_returned(t, *, what: str, x: torch.Tensor, case) -> None:
+    """What the target returned as ``what`` is a torch.Tensor of the input's dtype on the input's
+    device; a failure naming which of these it is not, otherwise."""
+    if not isinstance(t, torch.Tensor):
+        fail(f"{what} is a {type(t).__module__}.{type(t).__qualname__}, expected a torch.Tensor "
+             f"(of {x.dtype}, as the input)", case=case)
+    if t.device != x.device:
+        fail(f"{what} is on {t.device}, the input on {x.device}: the target returned it on another device", case=case)
+    if t.dtype != x.dtype:
+        fail(f"{what} has dtype {t.dtype}, expected {x.dtype} (the input's)", case=case)
+
+
 def call_layer(module, case, x: torch.Tensor, hx=None) -> LayerRun:
     """Call a layer as torch would be called, packing when the case has lengths; check the
     structure and shapes of what comes back."""
@@ -51,11 +63,15 @@ def call_layer(module, case, x: torch.Tensor, hx=None) -> LayerRun:
     if case.lengths is not None:
         if not hasattr(out, "batch_sizes"):
             fail(f"given a PackedSequence the layer returned {type(out).__name__}, expected a PackedSequence", case=case)
+        check_returned(out.data, what="the output's PackedSequence data", x=x, case=case)
         out = pad_packed_sequence(out, batch_first=c.batch_first, total_length=case.seq_len)[0]
+    check_returned(out, what="output", x=x, case=case)
     has_c = cell_kind(c.cell).has_cell_state
     h = states(h)
     if len(h) != (2 if has_c else 1):
         fail(f"the layer returned {len(h)} final states, expected {'(h_n, c_n)' if has_c else 'h_n'}", case=case)
+    for name, s in zip(("h_n", "c_n"), h):
+        check_returned(s, what=name, x=x, case=case)
     n = c.num_layers * c.num_directions
     lead = (n,) if case.unbatched else (n, case.batch)
     assert_shape(h[0], lead + (c.output_size,), what="h_n", case=case)
@@ -65,8 +81,6 @@ def call_layer(module, case, x: torch.Tensor, hx=None) -> LayerRun:
     if not case.unbatched:
         out_shape = (case.batch,) + out_shape if c.batch_first else out_shape[:1] + (case.batch,) + out_shape[1:]
     assert_shape(out, out_shape, what="output", case=case)
-    if out.dtype != x.dtype:
-        fail(f"output dtype {out.dtype}, expected {x.dtype} (the input's)", case=case)
     return LayerRun(out, h)
 
 
@@ -87,6 +101,7 @@ def call_cell(module, case, x, hx=None) -> tuple:
         fail(f"the cell returned {len(result)} tensors, expected {'(h, c)' if has_c else 'h'}", case=case)
     shape = (c.hidden_size,) if x.dim() == 1 else (x.shape[0], c.hidden_size)
     for name, s in zip(("h'", "c'"), result):
+        check_returned(s, what=name, x=x, case=case)
         assert_shape(s, shape, what=name, case=case)
     return result
 

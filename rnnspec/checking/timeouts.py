@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import contextvars
+import queue
 import threading
+import types
 
 import torch
 
+from rnnspec.checking import isolation
 from rnnspec.spec.settings import active
 
-__all__ = ["TargetHung", "call_target", "backward"]
+__all__ = ["TargetHung", "TargetExited", "call_target", "backward", "new_target_thread"]
 
 
 class TargetHung(BaseException):
@@ -21,31 +24,103 @@ class TargetHung(BaseException):
     failure = None
 
 
-def call_target(fn, *args, **kwargs):
-    """``fn(*args, **kwargs)``, within the active settings' per-call timeout (none by default).
+class TargetExited(Exception):
+    """The target called ``sys.exit`` (raised SystemExit) in a call: its fault, reported as a failure
+    of the property that made the call, never as a request to end rnnspec."""
 
-    The call runs in a worker thread under a copy of the caller's context, so it sees the same
-    settings as the property that made it."""
-    timeout = active().timeout
-    if timeout is None:
-        return fn(*args, **kwargs)
-    box = {}
-    context = contextvars.copy_context()
+    rnnspec_origin = "target"
 
-    def work():
+
+def _exits_as_failures(fn):
+    def call(*args, **kwargs):
         try:
-            box["result"] = context.run(fn, *args, **kwargs)
-        except BaseException as e:  # handed to the caller's thread
-            box["error"] = e
+            return fn(*args, **kwargs)
+        except SystemExit as e:
+            raise TargetExited(f"the target called sys.exit({e.code!r}) during a call "
+                               f"(SystemExit raised inside {getattr(fn, '__qualname__', repr(fn))})") from e
+    return call
 
-    worker = threading.Thread(target=work, daemon=True, name="rnnspec-target-call")
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        raise TargetHung(f"a call into the target did not return within {timeout:g} s")
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+
+def call_target(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, within the active settings' per-call timeout (none by default). A
+    ``sys.exit`` in the target is a TargetExited; process-wide torch state the call changed is put
+    back (rnnspec.checking.isolation) and recorded.
+
+    With a timeout the call runs in rnnspec's target thread, one thread for every call (as a user
+    builds and calls a layer in one thread: per-thread state set when it is built, such as
+    flush-to-zero, is there when it is called), under a copy of the caller's context and grad mode.
+    A call that does not return in time leaves that thread to it; later calls get a new one."""
+    timeout = active().timeout
+    fn = _exits_as_failures(fn)
+    if timeout is None or threading.current_thread() is getattr(_THREAD, "thread", None):  # (nested: a jacobian's calls)
+        return _isolated(fn, args, kwargs, torch.is_grad_enabled())
+    return _TargetThread.get().run(fn, args, kwargs, timeout)
+
+
+def _isolated(fn, args, kwargs, grad_enabled: bool):
+    before = isolation.read()._replace(grad_enabled=grad_enabled)
+    torch.set_grad_enabled(grad_enabled)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        after = isolation.read()
+        changed = isolation.differences(before, after)
+        if changed:
+            isolation.record(changed)
+            isolation.put_back(before)
+
+
+class _TargetThread:
+    """The thread target calls run in, while it is not stuck in one."""
+
+    def __init__(self):
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._serve, daemon=True, name="rnnspec-target-call")
+        self.thread.start()
+
+    @classmethod
+    def get(cls) -> "_TargetThread":
+        current = getattr(_THREAD, "current", None)
+        if current is None:
+            current = _THREAD.current = cls()
+            _THREAD.thread = current.thread
+        return current
+
+    def _serve(self):
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
+            context, fn, args, kwargs, grad_enabled, box, done = job
+            try:
+                box["result"] = context.run(_isolated, fn, args, kwargs, grad_enabled)
+            except BaseException as e:  # handed to the caller's thread
+                box["error"] = e
+            done.set()
+            if _THREAD.current is not self:  # it was given up on while stuck: it ends with that call
+                return
+
+    def run(self, fn, args, kwargs, timeout: float):
+        box, done = {}, threading.Event()
+        self.jobs.put((contextvars.copy_context(), fn, args, kwargs, torch.is_grad_enabled(), box, done))
+        if not done.wait(timeout):
+            _THREAD.current = _THREAD.thread = None  # stuck in the target: the next call gets a new thread
+            raise TargetHung(f"a call into the target did not return within {timeout:g} s")
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+
+_THREAD = types.SimpleNamespace(current=None, thread=None)
+
+
+def new_target_thread() -> None:
+    """Later calls run in a new target thread (called when a run begins: per-thread state one
+    target set, such as flush-to-zero, does not reach the next target's calls)."""
+    old = _THREAD.current
+    _THREAD.current = _THREAD.thread = None
+    if old is not None:
+        old.jobs.put(None)  # it ends
 
 
 def backward(t: torch.Tensor) -> None:

@@ -163,7 +163,7 @@ def _spec(args) -> int:
 
 
 def _verify(args) -> int:
-    from rnnspec.rendering.report import header, html_report, json_report, verdict_line, write_json
+    from rnnspec.rendering.report import header, html_report, isolation_lines, json_report, verdict_line, write_json
     from rnnspec.targets import TargetError
     from rnnspec.running.verdicts import exit_code, overall_status, summary
     from rnnspec.running.verifier import RunInterrupted, read_xfails, unmatched_xfails, verify
@@ -203,6 +203,8 @@ def _verify(args) -> int:
         return _usage_error("verify", "no property applies to this target with this --select")
     for entry in unmatched_xfails(xfails, verdicts):
         print(f"warning: xfails entry {entry!r} matches no property run on this target", file=sys.stderr)
+    for line in isolation_lines():
+        print(line)
     print(f"{target.name}: {overall_status(verdicts)} ({summary(verdicts)})")
     write_reports(json_report(target, verdicts, settings=settings, prepared=prepared))
     code = exit_code(verdicts)
@@ -244,12 +246,12 @@ def _bench(args) -> int:
     target, sizes = prepared.target, args.sizes or BENCH_SIZES
     modes = ("forward", "backward") if args.mode == "both" else (args.mode,)
     for line in header_lines(target, native=native, dtype=args.dtype, repeats=args.repeats, device=device,
-                             unsupported=prepared.unsupported):
+                             unsupported=prepared.refused):
         print(line, flush=True)
     _progress("measuring the fp32 peak (a 2048x2048 matrix product)")
     before = measure_peak_gflops(device)
     results = bench(target, native=native, sizes=sizes, modes=modes, dtype=args.dtype, repeats=args.repeats,
-                    device=device, probed=prepared.unsupported, on_start=lambda i, n, label: _progress(f"[{i}/{n}] {label}"))
+                    device=device, probed=prepared.refused, on_start=lambda i, n, label: _progress(f"[{i}/{n}] {label}"))
     _progress("measuring the fp32 peak again")
     peak = max(before, measure_peak_gflops(device))  # the better of the two: a busy moment lowers one
     for line in table_lines(results, peak=peak) + [note for note in (busy_note(),) if note]:

@@ -10,8 +10,10 @@ class that keeps torch's own ``__init__`` has torch's constructor whatever Pytho
 
 from __future__ import annotations
 
+import ast
 import inspect
 import pkgutil
+import textwrap
 import typing
 
 from rnnspec.spec.options import CONSTRUCTORS, REQUIRED
@@ -50,6 +52,11 @@ def read_constructor(factory, like: str) -> tuple[list[inspect.Parameter], str]:
     if not has_var or _positions(parameters) >= n:
         return parameters, "its signature"
     function = factory.__init__ if isinstance(factory, type) else factory
+    base = _passed_on_to(factory)
+    if base is not None:  # ``__init__(self, *args, **kwargs)`` handing both, unchanged, to its base's
+        parameters, where = read_constructor(base, like)
+        return parameters, f"{base.__module__}.{base.__qualname__}'s constructor ({where}), to which " \
+                           f"{factory.__qualname__}.__init__ passes *args and **kwargs unchanged"
     get_overloads = getattr(typing, "get_overloads", None)  # Python 3.11+
     for overload in get_overloads(function) if get_overloads else ():
         stated = list(inspect.signature(overload).parameters.values())[1 if isinstance(factory, type) else 0:]
@@ -61,6 +68,42 @@ def read_constructor(factory, like: str) -> tuple[list[inspect.Parameter], str]:
     raise Unreadable(f"it takes *args where {like} takes {CONSTRUCTORS[like][k][0]} (positional argument {k + 1}) "
                      f"and states no typing.overload, so the positions of the rest cannot be read",
                      signature=describe(parameters))
+
+
+def _passed_on_to(factory) -> type | None:
+    """The base class whose constructor a class's ``__init__(self, *args, **kwargs)`` calls with
+    exactly ``*args, **kwargs`` (``super().__init__(*args, **kwargs)``, nothing else taken), read
+    from its source; None for anything else (a function, other arguments, no source)."""
+    if not isinstance(factory, type) or "__init__" not in vars(factory):
+        return None
+    init = vars(factory)["__init__"]
+    kinds = [p.kind for p in list(inspect.signature(init).parameters.values())[1:]]
+    if kinds != [_P.VAR_POSITIONAL, _P.VAR_KEYWORD]:
+        return None
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    (function,) = tree.body
+    star, double = function.args.vararg.arg, function.args.kwarg.arg
+    used = [n.id for n in ast.walk(function) if isinstance(n, ast.Name) and n.id in (star, double)]
+    if sorted(used) != sorted([star, double]):  # read or changed anywhere else (kwargs["bias"] = ..., pop, ...)
+        return None
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
+            owner = node.func.value
+            by_super = isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super"
+            args = node.args[1:] if not by_super and node.args else node.args  # Base.__init__(self, *args, **kwargs)
+            if (len(args) == 1 and isinstance(args[0], ast.Starred) and isinstance(args[0].value, ast.Name)
+                    and args[0].value.id == star and len(node.keywords) == 1 and node.keywords[0].arg is None
+                    and isinstance(node.keywords[0].value, ast.Name) and node.keywords[0].value.id == double):
+                return factory.__mro__[1] if by_super else _named_base(factory, owner)
+    return None
+
+
+def _named_base(factory: type, owner: ast.expr) -> type | None:
+    name = owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else None
+    return next((b for b in factory.__mro__[1:] if b.__name__ == name), None)
 
 
 def _stated(like: str) -> list[inspect.Parameter]:

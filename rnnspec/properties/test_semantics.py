@@ -19,7 +19,7 @@ from rnnspec.cases import ConstructorCase
 from rnnspec.checking.checks import assert_close, assert_identical, assert_runs_close, reference_tolerance
 from rnnspec.checking.failures import fail
 from rnnspec.checking.oracle import reference_layer
-from rnnspec.checking.calls import build, call_cell, call_layer, run_layer
+from rnnspec.checking.calls import LayerRun, build, call_cell, call_layer, run_layer
 from rnnspec.spec import cell_layout, layer_layout, parameter_count
 from rnnspec.checking.states import from_time_major, map_state, state_rows, states, tensors, time_major
 from rnnspec.cases.strategies import cell_cases, layer_cases, layer_configs
@@ -108,11 +108,27 @@ def test_stateless_between_calls(target, data):
     """calling twice with the same arguments gives the same result: no state is kept between calls"""
     case = data.draw(_cases(target), label="case")
     other = case.replace(seed=(case.seed + 1) % 2**32)  # same shapes, other values
+
+    returned = []
+
+    def run(c):  # a copy of what came back: a target that reuses one buffer for every result must not compare it to itself
+        got = call_layer(module, c, tensors(c.input()), tensors(c.state()))
+        returned.append(got)
+        return LayerRun(got.output.detach().clone(), tuple(t.detach().clone() for t in got.states))
+
     module = build(target, case)
-    first = call_layer(module, case, tensors(case.input()), tensors(case.state()))
-    call_layer(module, other, tensors(other.input()), tensors(other.state()))
-    again = call_layer(module, case, tensors(case.input()), tensors(case.state()))
-    assert_runs_close(again, first, tol=case.tolerance(), case=case, label="third call vs first: ")
+    first, second = run(case), run(case)
+    assert_runs_close(second, first, tol=case.tolerance(), case=case,
+                      label="the same call twice in a row (the target is nondeterministic): second vs first: ")
+    run(other)
+    for name, kept, copy in zip(("output", "h_n", "c_n"), (returned[0].output, *returned[0].states),
+                                (first.output, *first.states)):
+        if not ((kept == copy) | (kept.isnan() & copy.isnan())).all():
+            fail(f"the {name} the first call returned changed when the target was called again: it overwrites "
+                 f"a result it returned (one buffer reused for every call)", case=case,
+                 details=(f"  returned then {copy.flatten()[:6].tolist()}", f"  the same tensor now {kept.flatten()[:6].tolist()}"))
+    assert_runs_close(run(case), first, tol=case.tolerance(), case=case,
+                      label="after a call on other values, the first call again (state kept between calls): ")
 
 
 @check("inputs_not_mutated")

@@ -6,11 +6,12 @@ from __future__ import annotations
 import platform
 
 from rnnspec import __version__
+from rnnspec.checking import isolation
 from rnnspec.rendering.files import write_json
 from rnnspec.rendering.html_page import Cell, Safe, escape, page, table
 from rnnspec.running.verdicts import Status, Verdict, overall_status, summary
 
-__all__ = ["verdict_line", "header", "library_versions", "json_report", "html_report", "write_json"]
+__all__ = ["verdict_line", "header", "isolation_lines", "library_versions", "json_report", "html_report", "write_json"]
 
 _MARK = {s: s.value.upper().ljust(7) for s in Status}
 
@@ -27,6 +28,13 @@ def verdict_line(v: Verdict, *, errors: bool = False) -> str:
     return line
 
 
+def isolation_lines() -> list[str]:
+    """What the target changed of process-wide torch state while it ran (put back after each call)."""
+    return [f"WARNING: the target changed {change} in {n} call{'s' * (n != 1)}; rnnspec put it back after each, "
+            f"so no later property saw it (a torch layer leaves process-wide state alone)"
+            for change, n in isolation.changes().items()]
+
+
 def header(target, settings, prepared=None) -> list[str]:
     """The lines before the verdicts: what is verified, how, and what was left out and why."""
     what = f"cells {', '.join(target.cells)}" if target.cells else f"a {target.subject} function"
@@ -41,6 +49,9 @@ def header(target, settings, prepared=None) -> list[str]:
         lines.append(f"declared lacking: {', '.join(prepared.lacks)}")
     for option, why in (prepared.unsupported.items() if prepared is not None else ()):
         lines.append(f"not supported (probed): {option}: {why}")
+    for option, why in (getattr(prepared, "kept", {}) or {}).items():
+        lines.append(f"WARNING: {option} refused (probed): {why}; a torch drop-in claims it, so its properties run "
+                     f"and fail (declare --lacks {option} if the target has none)")
     return lines
 
 
@@ -74,8 +85,10 @@ def json_report(target, verdicts: list[Verdict], *, settings, prepared=None, par
         "tolerance": None if tolerance is None else {"rtol": tolerance.rtol, "atol": tolerance.atol},
         "lacks": list(prepared.lacks) if prepared else [],
         "probed_out": dict(prepared.unsupported) if prepared else {},
+        "refused_but_kept": dict(getattr(prepared, "kept", {}) or {}) if prepared else {},
         "versions": library_versions(),
         "summary": summary(verdicts),
+        "process_state_changed": isolation.changes(),  # by the target's calls, put back after each
         "properties": [v.to_dict() for v in verdicts],
     }
 

@@ -190,6 +190,12 @@ class Prepared:
     unsupported: dict[str, str]  # capabilities probed out, with the error each probe raised
     lacks: tuple[str, ...]  # capabilities the user declared lacking
     hung: bool = False  # a probe hung: a thread may still be inside the target
+    kept: dict[str, str] = field(default_factory=dict)  # refused by the probe but kept in (``grad``): their properties fail
+
+    @property
+    def refused(self) -> dict[str, str]:
+        """Every option the probes refused (left out or kept), with the error each raised."""
+        return {**self.unsupported, **self.kept}
 
 
 def prepare(target: Target, *, lacks=(), claims=(), strict: bool = False) -> Prepared:
@@ -205,5 +211,12 @@ def prepare(target: Target, *, lacks=(), claims=(), strict: bool = False) -> Pre
         result = probe(declared)
     if result.unusable:
         raise TargetError(f"{target.name} cannot be used as {target.like}: {result.unusable}")
-    final = declared if strict else narrowed(target, lacks=lacks, probed=result.unsupported, claims=claims)
-    return Prepared(final, result.unsupported, tuple(sorted(lacks)), result.hung)
+    # a torch drop-in has gradients, as every torch layer has: a backward that raises is a defect to
+    # report (the gradient properties fail), not an option to leave out; --lacks grad declares it
+    kept = {option: why for option, why in result.unsupported.items() if option in ALWAYS_KEPT}
+    probed = {option: why for option, why in result.unsupported.items() if option not in kept}
+    final = declared if strict else narrowed(target, lacks=lacks, probed=probed, claims=claims)
+    return Prepared(final, probed, tuple(sorted(lacks)), result.hung, kept)
+
+
+ALWAYS_KEPT = frozenset({"grad"})  # capabilities of a torch drop-in that probing never leaves out

@@ -14,12 +14,13 @@ import time
 from typing import Callable, Iterable
 
 import rnnspec.properties
+from rnnspec.checking import isolation
 from rnnspec.checking.binding import Outcome, run_property
 from rnnspec.checking.failures import Failure, PropertyFailure
 from rnnspec.spec.settings import RunSettings, activated
 from rnnspec.spec import LAYER_CAPABILITIES, PROPERTIES, REDUCED_DTYPES, PropertySpec, capabilities_of
 from rnnspec.targets import Target, applicability
-from rnnspec.checking.timeouts import TargetHung
+from rnnspec.checking.timeouts import TargetHung, new_target_thread
 from rnnspec.running.verdicts import Status, Verdict
 
 __all__ = ["verify", "property_functions", "settings_for", "status_of", "status_of_all", "check_dtype", "check_target_device", "run_skip", "select_properties", "read_xfails", "unmatched_xfails"]
@@ -137,6 +138,8 @@ def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Ite
     functions = property_functions()
     verdicts: list[Verdict] = []
     running: list[str] = []
+    isolation.forget()  # what this run's target changes (rnnspec.checking.isolation.changes() after it)
+    new_target_thread()
     try:
         _verify(target, settings, select, xfails, on_start, on_verdict, functions, verdicts, running)
     except KeyboardInterrupt as e:

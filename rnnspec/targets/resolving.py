@@ -61,5 +61,7 @@ def resolve(spec: str):
         raise
     except AttributeError as e:
         raise TargetError(f"{e} (target {spec!r})") from e
+    except SystemExit as e:  # the target's fault, not a request to end rnnspec
+        raise TargetError(f"the module of target {spec!r} called sys.exit({e.code!r}) while it was imported") from e
     except Exception as e:  # the user's module may raise anything while importing
         raise TargetError(f"cannot import the module of target {spec!r}: {type(e).__name__}: {e}") from e

@@ -234,7 +234,7 @@ def row_calls(loaded: Loaded, size: str, mode: str) -> dict:
     """bench's {"target": call, "native": call} for one row (``size`` as B,T,I,H), each called once
     (the warm-up); NotImplementedError (asv's skip) with bench's reason where the row cannot run."""
     prepared, native, args = loaded.prepared, loaded.native, loaded.args
-    reason = capability_skip(prepared.target, mode=mode, dtype=args.dtype, probed=prepared.unsupported)
+    reason = capability_skip(prepared.target, mode=mode, dtype=args.dtype, probed=prepared.refused)
     if reason is not None:
         raise NotImplementedError(reason)
     try:
@@ -256,7 +256,7 @@ def row_ratio(loaded: Loaded, size: str, mode: str) -> float:
     reason where the row is skipped."""
     prepared, args = loaded.prepared, loaded.args
     (row,) = bench(prepared.target, native=loaded.native, sizes=parse_sizes(size), modes=(mode,), dtype=args.dtype,
-                   repeats=args.repeats, device=check_device(args.device), probed=prepared.unsupported)
+                   repeats=args.repeats, device=check_device(args.device), probed=prepared.refused)
     if row.status != "measured":
         raise NotImplementedError(row.reason)
     return row.ratio

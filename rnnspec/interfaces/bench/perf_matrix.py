@@ -116,7 +116,7 @@ def worker_messages(name: str, *, sizes, repeats, every: bool = False):
         yield {"target": {"name": target.name, "api": target.api, "subject": target.subject, "cell": target.cells[0],
                           "native": native.name, "command": command, "probed_out": prepared.unsupported}}
         for size, n in zip(sizes, repeats):
-            for r in bench(target, native=native, sizes=(size,), repeats=n, probed=prepared.unsupported):
+            for r in bench(target, native=native, sizes=(size,), repeats=n, probed=prepared.refused):
                 yield {"row": {"target": target.name, "repeats": n, **dataclasses.asdict(r)}}
 
 

@@ -10,7 +10,6 @@ case, the other draws, where an exception came from, and the command that replay
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import io
 import sys
@@ -24,6 +23,7 @@ import hypothesis.errors
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rnnspec.checking.capture import descriptors_captured
 from rnnspec.checking import error_sizes
 from rnnspec.checking.environment import guard_modules
 from rnnspec.checking.error_sizes import ErrorSize
@@ -153,7 +153,7 @@ def _run_tier(fn, target, examples: int, printed: io.StringIO) -> None:
     test = given(data=st.data())(body)
     test = hypothesis.seed(active().seed)(test)
     test = hypothesis_settings(examples)(test)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+    with warnings.catch_warnings(), descriptors_captured(printed):
         warnings.filterwarnings("ignore", message=".*not supported with oneDNN")  # torch's own notice
         test()
 

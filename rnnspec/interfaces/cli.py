@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 from rnnspec.interfaces import options
 from rnnspec.rendering.files import write_text
@@ -77,8 +78,11 @@ def _matrix(args) -> int:
         frameworks = select_frameworks(args.frameworks)
         old = None
         if args.update:
-            with open(args.update, encoding="utf-8") as f:
-                old = json.load(f)
+            try:
+                with open(args.update, encoding="utf-8") as f:
+                    old = json.load(f)
+            except (OSError, ValueError) as e:  # (a JSONDecodeError says where, not which file)
+                raise ValueError(f"--update {args.update}: cannot read a matrix from it: {e}") from None
             if not isinstance(old, dict) or not isinstance(old.get("rows"), list) or \
                     not isinstance(old.get("not_installed"), dict):
                 raise ValueError(f"--update {args.update} is not a matrix (rnnspec matrix --json writes one)")
@@ -163,14 +167,25 @@ def _spec(args) -> int:
 
 
 def _verify(args) -> int:
+    heartbeat = _Heartbeat("rnnspec verify")
+    try:
+        return _verify_with(args, heartbeat)
+    finally:
+        heartbeat.stop()
+
+
+def _verify_with(args, heartbeat) -> int:
     from rnnspec.rendering.report import header, html_report, isolation_lines, json_report, verdict_line, write_json
     from rnnspec.targets import TargetError
     from rnnspec.running.verdicts import exit_code, overall_status, summary
-    from rnnspec.running.verifier import RunInterrupted, read_xfails, unmatched_xfails, verify
+    from rnnspec.running.verifier import BUDGET_SPENT, RunInterrupted, read_xfails, unmatched_xfails, verify
 
     try:
-        target, settings, prepared = options.load_verify_target(args)
-        xfails = read_xfails(args.xfails) if args.xfails else {}
+        target, settings, prepared = options.load_verify_target(args, progress=heartbeat.now)
+        try:
+            xfails = read_xfails(args.xfails) if args.xfails else {}
+        except (OSError, ValueError) as e:
+            raise ValueError(f"--xfails {args.xfails}: cannot read it: {e}") from None
     except (TargetError, ValueError, OSError) as e:
         return _usage_error("verify", str(e))
     for line in header(target, settings, prepared):
@@ -178,6 +193,7 @@ def _verify(args) -> int:
     live = sys.stdout.isatty()  # on a terminal, say which property is running until its verdict replaces it
 
     def started(prop):
+        heartbeat.now(f"running {prop.id}")
         if live:
             print(f"running {prop.id} [{prop.topic}] ...", end="\r", flush=True)
 
@@ -192,7 +208,7 @@ def _verify(args) -> int:
 
     try:
         verdicts = verify(target, settings=settings, select=args.select, xfails=xfails, on_start=started,
-                          on_verdict=finished)
+                          on_verdict=finished, budget=args.budget)
     except RunInterrupted as stop:
         why = str(stop)
         print(("\x1b[2K" if live else "") + f"{target.name}: interrupted: {why}; "
@@ -206,7 +222,9 @@ def _verify(args) -> int:
     for line in isolation_lines():
         print(line)
     print(f"{target.name}: {overall_status(verdicts)} ({summary(verdicts)})")
-    write_reports(json_report(target, verdicts, settings=settings, prepared=prepared))
+    spent = [v for v in verdicts if v.reason.startswith(BUDGET_SPENT)]
+    write_reports(json_report(target, verdicts, settings=settings, prepared=prepared,
+                              partial=f"--budget {args.budget:g} s spent: {len(spent)} properties not run" if spent else None))
     code = exit_code(verdicts)
     if prepared.hung or any(v.failure is not None and v.failure.origin == "hang" for v in verdicts):  # xfailed too
         # a hung call's thread may be inside torch (a backward pass, say), where interpreter shutdown
@@ -221,6 +239,44 @@ def _leave(code: int):
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+class _Heartbeat:
+    """Progress on stderr while nothing else shows: what the run is doing, said once a step has
+    lasted ``after`` seconds and every ``every`` seconds after that (a slow target's probes or
+    property: never a blank terminal for minutes). ``now(what)`` names the step."""
+
+    def __init__(self, command: str, *, after: float = 5.0, every: float = 30.0):
+        self.command, self.after, self.every = command, after, every
+        # its own copy of descriptor 2: the probes and properties capture what the target prints there
+        self.err = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1) if _has_fileno(sys.stderr) else sys.stderr
+        self.what, self.since, self.said = None, time.monotonic(), 0.0
+        self.stopped = threading.Event()
+        threading.Thread(target=self._beat, daemon=True, name="rnnspec-progress").start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def now(self, what: str) -> None:
+        self.what, self.since, self.said = what, time.monotonic(), 0.0
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(min(1.0, self.after)):
+            what, lasted = self.what, time.monotonic() - self.since
+            if what is not None and lasted >= self.after and lasted - self.said >= (self.every if self.said else 0):
+                self.said = lasted
+                try:
+                    print(f"{self.command}: still {what} ({lasted:.0f} s) ...", file=self.err, flush=True)
+                except (OSError, ValueError):  # its stream is gone (the command ended under a test's capture)
+                    return
+
+
+def _has_fileno(stream) -> bool:
+    try:
+        stream.fileno()
+        return True
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _bench(args) -> int:
@@ -240,7 +296,7 @@ def _bench(args) -> int:
         device = check_device(args.device)
         loaded = options.loaded_target(args)
         native = native_for(loaded)
-        prepared = prepare(loaded, lacks=args.lacks)
+        prepared = prepare(loaded, lacks=args.lacks, keep=frozenset())
     except (TargetError, ValueError, OSError) as e:
         return _usage_error("bench", str(e))
     target, sizes = prepared.target, args.sizes or BENCH_SIZES

@@ -63,10 +63,13 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_seconds(text: str) -> float:
+def positive_seconds(text: str) -> float | None:
+    """A positive number of seconds; ``inf`` (or ``none``) for no limit, as None."""
+    if text.strip().lower() in ("inf", "infinity", "none"):
+        return None
     value = _parsed(text, float, "a number of seconds")
     if not (value > 0 and math.isfinite(value)):
-        raise ArgumentError(f"{value:g} must be a positive number of seconds")
+        raise ArgumentError(f"{value:g} must be a positive number of seconds (or inf: no limit)")
     return value
 
 
@@ -274,6 +277,9 @@ def verify_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add_call_options(parser.add_argument, prefix="--", timeout=DEFAULT_TIMEOUT)
     parser.add_argument("--select", action="append", help="a property id or topic (repeatable)")
     add_verify_options(parser.add_argument, prefix="--")
+    parser.add_argument("--budget", type=positive_seconds, default=None, metavar="SECONDS",
+                        help="a time limit for the whole run: once spent, the properties not yet started are "
+                             "skipped, saying so, and the reports are marked partial (default: none)")
     parser.add_argument("--errors", action="store_true",
                         help="print each property's largest absolute and relative error against what it compared")
     return parser
@@ -326,7 +332,7 @@ def loaded_target(args):
                        lengths_argument=args.lengths_arg, lengths_kind=args.lengths_kind, from_float=args.from_float)
 
 
-def load_verify_target(args):
+def load_verify_target(args, *, progress: Callable[[str], None] = lambda what: None, keep=None):
     """The target, run settings and probe results that ``rnnspec verify``'s parsed ``args`` ask for
     (the matrix builds its flagged rows the same way). TargetError, ValueError or OSError on a
     user mistake, before any property runs."""
@@ -336,10 +342,12 @@ def load_verify_target(args):
 
     settings = run_settings(from_namespace(args))
     select_properties(args.select)
+    progress(f"loading {args.target}")
     loaded = loaded_target(args)
     check_report_paths(args.target, json=args.json, html=args.html)
     with activated(settings):  # the probes' calls are timed too
-        prepared = prepare(loaded, lacks=args.lacks, claims=args.claims, strict=args.strict)
+        prepared = prepare(loaded, lacks=args.lacks, claims=args.claims, strict=args.strict,
+                           progress=lambda what: progress(f"probing {loaded.name} ({what})"), keep=keep)
     check_dtype(prepared.target, settings.dtype)
     check_target_device(prepared.target, settings.device)
     return prepared.target, settings_for(prepared.target, settings), prepared

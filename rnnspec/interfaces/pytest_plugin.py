@@ -51,7 +51,10 @@ def _xfails(config) -> dict:
         return {}
     from rnnspec.running.verifier import read_xfails
 
-    return read_xfails(path)
+    try:
+        return read_xfails(path)
+    except (OSError, ValueError) as e:
+        raise pytest.UsageError(f"--rnnspec-xfails {path}: cannot read it: {e}") from None
 
 
 def _targets(config) -> list:

@@ -11,13 +11,14 @@ fails). A target that cannot run even the plainest case cannot be used as declar
 
 from __future__ import annotations
 
-import contextlib
 import io
 import warnings
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 
 from rnnspec.cases import CellCase, LayerCase
+from rnnspec.checking.capture import descriptors_captured
 from rnnspec.checking.failures import PropertyFailure
 from rnnspec.checking.reduced import in_dtype
 from rnnspec.checking.calls import build, call_cell, call_layer, loss
@@ -108,13 +109,14 @@ def first_line(e: BaseException) -> str:
     return f"{type(cause).__name__}: {text.splitlines()[0]}" if text else type(cause).__name__
 
 
-def probe(target: Target) -> ProbeResult:
+def probe(target: Target, *, progress: Callable[[str], None] = lambda what: None) -> ProbeResult:
     """Try the plainest case, then each option the target claims (for layer and cell targets), one
     step of a batch of two each. An option is not supported when its construction or call raises
     in the target's own code; one that runs and returns something wrong is not probed out."""
     if target.subject not in ("layer", "cell"):
         return ProbeResult()
     try:
+        progress("the plainest case")
         _try(target, None)
     except TargetHung as e:
         return ProbeResult(unusable=f"the plainest case hangs: {e}", hung=True)
@@ -125,7 +127,9 @@ def probe(target: Target) -> ProbeResult:
             return ProbeResult(unusable=f"the plainest case ({target.cells[0]}, input 3, hidden 4, no options) "
                                         f"raised {first_line(e)}")
     unsupported = {}
-    for option in sorted(set(target.capabilities) & set(capabilities_of(target.subject))):
+    options = sorted(set(target.capabilities) & set(capabilities_of(target.subject)))
+    for k, option in enumerate(options, 1):
+        progress(f"option {k}/{len(options)}: {option}")
         try:
             _try(target, option)
         except TargetHung:  # a hang is a defect, not a missing option: the properties report it; stop here
@@ -198,22 +202,24 @@ class Prepared:
         return {**self.unsupported, **self.kept}
 
 
-def prepare(target: Target, *, lacks=(), claims=(), strict: bool = False) -> Prepared:
+def prepare(target: Target, *, lacks=(), claims=(), strict: bool = False,
+            progress: Callable[[str], None] = lambda what: None, keep: frozenset[str] | None = None) -> Prepared:
     """The target as the user asked for it: without ``lacks``; probed when it is a torch drop-in
     that claims every option by default (its options left out where they raise, unless ``strict``:
-    then a refused option fails the properties that draw it). TargetError when even the plainest
-    case cannot run: the target cannot be used as declared."""
+    then a refused option fails the properties that draw it; ``grad`` is never left out, unless
+    ``keep`` says otherwise: bench, which times what runs, passes ``keep=frozenset()``).
+    TargetError when even the plainest case cannot run: the target cannot be used as declared."""
     declared = narrowed(target, lacks=lacks, claims=claims)
     if not isinstance(target, TorchLikeTarget):
         return Prepared(declared, {}, tuple(sorted(lacks)))
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with warnings.catch_warnings(), descriptors_captured(io.StringIO()):
         warnings.simplefilter("ignore")  # the properties report what the target prints; the probes only try
-        result = probe(declared)
+        result = probe(declared, progress=progress)
     if result.unusable:
         raise TargetError(f"{target.name} cannot be used as {target.like}: {result.unusable}")
     # a torch drop-in has gradients, as every torch layer has: a backward that raises is a defect to
     # report (the gradient properties fail), not an option to leave out; --lacks grad declares it
-    kept = {option: why for option, why in result.unsupported.items() if option in ALWAYS_KEPT}
+    kept = {option: why for option, why in result.unsupported.items() if option in (ALWAYS_KEPT if keep is None else keep)}
     probed = {option: why for option, why in result.unsupported.items() if option not in kept}
     final = declared if strict else narrowed(target, lacks=lacks, probed=probed, claims=claims)
     return Prepared(final, probed, tuple(sorted(lacks)), result.hung, kept)

@@ -124,14 +124,16 @@ class RunInterrupted(Exception):
 
 def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Iterable[str] | None = None,
            xfails: dict[str, str] | None = None, on_start: Callable[[PropertySpec], None] | None = None,
-           on_verdict: Callable[[Verdict], None] | None = None) -> list[Verdict]:
+           on_verdict: Callable[[Verdict], None] | None = None, budget: float | None = None) -> list[Verdict]:
     """Every property that applies to ``target``, each to a Verdict (in spec order), under ``settings``.
 
     ``xfails`` maps property ids to the reason they are known to fail: a failure is then
     "xfailed", a pass "xpassed". Once a call hangs, the remaining properties are skipped (each
     would hang too). ``on_start`` and ``on_verdict`` are called before and after each property.
     Interrupted (KeyboardInterrupt: Ctrl-C, or SIGTERM where the caller turns it into one), it
-    raises RunInterrupted with the verdicts so far, so a caller can still report them.
+    raises RunInterrupted with the verdicts so far, so a caller can still report them. ``budget``
+    (seconds): once the run has taken that long, the properties not yet started are skipped
+    (reason starting with BUDGET_SPENT); a property is not stopped part way.
     """
     check_dtype(target, settings.dtype)
     check_target_device(target, settings.device)
@@ -141,13 +143,17 @@ def verify(target: Target, *, settings: RunSettings = RunSettings(), select: Ite
     isolation.forget()  # what this run's target changes (rnnspec.checking.isolation.changes() after it)
     new_target_thread()
     try:
-        _verify(target, settings, select, xfails, on_start, on_verdict, functions, verdicts, running)
+        _verify(target, settings, select, xfails, on_start, on_verdict, functions, verdicts, running,
+                None if budget is None else time.monotonic() + budget)
     except KeyboardInterrupt as e:
         raise RunInterrupted(verdicts, running[-1] if running else None, getattr(e, "signal", "SIGINT")) from None
     return verdicts
 
 
-def _verify(target, settings, select, xfails, on_start, on_verdict, functions, verdicts, running) -> None:
+BUDGET_SPENT = "the run's --budget was spent"
+
+
+def _verify(target, settings, select, xfails, on_start, on_verdict, functions, verdicts, running, deadline) -> None:
     hung = False
     with activated(settings_for(target, settings)):
         for prop in select_properties(select):
@@ -157,6 +163,8 @@ def _verify(target, settings, select, xfails, on_start, on_verdict, functions, v
             skip_reason = skip_reason or run_skip(prop, settings)
             start = time.perf_counter()
             failures, reason, outcome = (), "", Outcome(None, "")
+            if not (skip_reason or hung) and deadline is not None and time.monotonic() > deadline:
+                skip_reason = f"{BUDGET_SPENT} before it started"
             if skip_reason or hung:
                 status, reason = Status.SKIPPED, skip_reason or "the target hung on an earlier property"
             else:

@@ -88,6 +88,9 @@ def test_a_missing_capability_is_a_skip_with_its_reason(tmp_path):
         (["verify", "mine.py:LSTM", "--like", "torch.nn.LSTM", "--json", "mine.py"], "is the target's own source file"),
         (["verify", "torch.nn.GRU", "--html", "."], "is a folder; expected a file path"),
         (["verify", "torch.nn.GRU", "--timeout", "0"], "must be a positive number of seconds"),
+        (["verify", "torch.nn.GRU", "--xfails", "nothere.txt"], "--xfails nothere.txt: cannot read it"),
+        (["verify", "torch.nn.GRU", "--xfails", "binary.txt"], "--xfails binary.txt: cannot read it"),
+        (["matrix", "--update", "a_file.txt", "--frameworks", "torch"], "--update a_file.txt: cannot read a matrix from it"),
         (["verify", "torch.nn.GRU", "--lacks", "packd"], "--lacks packd: not options of a layer target"),
         (["verify", "torch.nn.GRU", "--rtol", "-1"], "argument --rtol: -1 must be a finite number of at least 0"),
         (["verify", f"{TESTS / 'running' / 'test_probing.py'}:NeedsUnits", "--like", "torch.nn.LSTM"], "cannot be used as torch.nn.LSTM"),
@@ -102,6 +105,7 @@ def test_unloadable_targets_and_misuse_exit_2_in_one_line_before_any_work(args, 
     (tmp_path / "a_file.txt").write_text("not a folder")
     (tmp_path / "link.json").symlink_to(tmp_path / "a_file.txt")
     os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "binary.txt").write_bytes(b"\xff\xfe\x00bad")
     (tmp_path / "mine.py").write_text("import torch\n\nclass LSTM(torch.nn.LSTM):\n    pass\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", str(tmp_path / "hypothesis"))

@@ -91,14 +91,26 @@ def test_torchs_built_ins_pass(like):
 
 
 def test_an_unreadable_constructor_is_no_verdict_and_says_why():
-    class Forwarding(torch.nn.LSTM):
+    class Forwarding(torch.nn.LSTM):  # it changes what it passes on: its own arguments cannot be read
         def __init__(self, *args, **kwargs):
+            kwargs.setdefault("batch_first", True)
             super().__init__(*args, **kwargs)
 
     (verdict,) = verify(TorchLikeTarget(Forwarding, like="torch.nn.LSTM", name="f.py:Forwarding"),
                         settings=RunSettings(profile="quick"), select=[LAYER])
     assert verdict.status is Status.ERROR and "typing.overload" in verdict.failure.headline, verdict.message
     assert "Forwarding" in verdict.failure.case and "(*args, **kwargs)" in verdict.failure.case
+
+
+def test_a_constructor_passing_args_and_kwargs_on_unchanged_is_its_bases():
+    class PassesOn(torch.nn.LSTM):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.extra = "kept"
+
+    (verdict,) = verify(TorchLikeTarget(PassesOn, like="torch.nn.LSTM", name="f.py:PassesOn"),
+                        settings=RunSettings(profile="quick"), select=[LAYER])
+    assert verdict.status is Status.PASSED, verdict.message
 
 
 def test_a_target_without_the_capability_is_skipped_with_the_reason():

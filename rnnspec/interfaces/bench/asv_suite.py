@@ -218,7 +218,7 @@ def load(config: SuiteConfig) -> Loaded:
     if str(config.folder) not in sys.path:
         sys.path.append(str(config.folder))  # last: an installed package wins over the working tree
     loaded = loaded_target(args)
-    return Loaded(prepare(loaded, lacks=args.lacks), native_for(loaded), args)
+    return Loaded(prepare(loaded, lacks=args.lacks, keep=frozenset()), native_for(loaded), args)
 
 
 @functools.lru_cache(maxsize=None)

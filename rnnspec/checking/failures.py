@@ -16,6 +16,7 @@ ORIGINS: dict[str, str] = {  # where a failure comes from -> how its headline is
     "target": "the target raised ",  # the target's own code raised while the property ran it
     "declaration": "the target cannot be used as declared: ",  # a TargetError: names, signature, shapes
     "hang": "the target hangs: ",  # a call into the target did not return in time
+    "exited": "the target ended the process it ran in: ",  # os._exit, a crash, an allocation the OS refused (--isolate)
     "rnnspec": "rnnspec itself raised (a bug in rnnspec: please report it) ",
     "environment": "the environment broke the run (not the target, not the claim): ",
 }

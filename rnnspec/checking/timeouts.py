@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextvars
+import os
 import queue
 import threading
 import types
@@ -41,6 +42,22 @@ def _exits_as_failures(fn):
     return call
 
 
+def _watched(fn):
+    """Each call told to ``rnnspec verify --isolate``'s watchdog (one byte as it begins, one as it
+    ends, on the descriptor its parent gave: ``RNNSPEC_WATCHDOG_FD``); ``fn`` itself elsewhere."""
+    fd = os.environ.get("RNNSPEC_WATCHDOG_FD")
+    if not fd:
+        return fn
+
+    def call(*args, **kwargs):
+        os.write(int(fd), b"b")
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            os.write(int(fd), b"e")
+    return call
+
+
 def call_target(fn, *args, **kwargs):
     """``fn(*args, **kwargs)``, within the active settings' per-call timeout (none by default). A
     ``sys.exit`` in the target is a TargetExited; process-wide torch state the call changed is put
@@ -51,7 +68,7 @@ def call_target(fn, *args, **kwargs):
     flush-to-zero, is there when it is called), under a copy of the caller's context and grad mode.
     A call that does not return in time leaves that thread to it; later calls get a new one."""
     timeout = active().timeout
-    fn = _exits_as_failures(fn)
+    fn = _watched(_exits_as_failures(fn))
     if timeout is None or threading.current_thread() is getattr(_THREAD, "thread", None):  # (nested: a jacobian's calls)
         return _isolated(fn, args, kwargs, torch.is_grad_enabled())
     return _TargetThread.get().run(fn, args, kwargs, timeout)

@@ -174,7 +174,60 @@ def _verify(args) -> int:
         heartbeat.stop()
 
 
+def _verify_isolated(args, heartbeat) -> int:
+    from rnnspec.interfaces.isolated import run_isolated
+    from rnnspec.rendering.report import html_report, verdict_line, write_json
+    from rnnspec.running.verdicts import exit_code, overall_status, summary
+
+    try:
+        options.check_report_paths(args.target, json=args.json, html=args.html)
+    except ValueError as e:
+        return _usage_error("verify", str(e))
+    heartbeat.now(f"starting the target's process ({args.target})")
+    got = None
+
+    def finished(verdict):
+        print(verdict_line(verdict, errors=args.errors), flush=True)
+
+    def report(verdicts, partial=None) -> None:
+        if got is None or got.skeleton is None or not (args.json or args.html):
+            return
+        status = "interrupted" if partial else overall_status(verdicts).value
+        whole = {**got.skeleton, "status": status, "partial": bool(partial), "summary": summary(verdicts),
+                 "properties": [v.to_dict() for v in verdicts], "process_state_changed": got.changes,
+                 "isolated": True, **({"stopped": partial} if partial else {})}
+        if args.json:
+            write_json(whole, args.json)
+        if args.html:
+            write_text(html_report(whole), args.html)
+
+    from rnnspec.interfaces.isolated import Isolated
+
+    got = Isolated()
+    try:
+        got = run_isolated(options.without_report_options(args.argv), timeout=args.timeout, got=got, lacks=args.lacks,
+                           on_start=lambda pid: heartbeat.now(f"running {pid}"), on_verdict=finished)
+    except KeyboardInterrupt as e:
+        name = getattr(e, "signal", "SIGINT")
+        why = f"stopped by {name}, after {len(got.verdicts)} properties"
+        print(f"{args.target}: interrupted: {why}", flush=True)
+        report(got.verdicts, partial=why)
+        _leave(_STOPPED_EXIT[name])
+    if got.unusable is not None:
+        return _usage_error("verify", got.unusable)
+    if not got.verdicts:
+        return _usage_error("verify", "no property applies to this target with this --select")
+    for change, n in got.changes.items():
+        print(f"WARNING: the target changed {change} in {n} call{'s' * (n != 1)}; rnnspec put it back after each")
+    name = got.skeleton["target"] if got.skeleton else args.target
+    print(f"{name}: {overall_status(got.verdicts)} ({summary(got.verdicts)}; isolated)")
+    report(got.verdicts)
+    return exit_code(got.verdicts)
+
+
 def _verify_with(args, heartbeat) -> int:
+    if args.isolate:
+        return _verify_isolated(args, heartbeat)
     from rnnspec.rendering.report import header, html_report, isolation_lines, json_report, verdict_line, write_json
     from rnnspec.targets import TargetError
     from rnnspec.running.verdicts import exit_code, overall_status, summary
@@ -342,7 +395,9 @@ def main(argv=None) -> int:
     # folder clean unless they chose a place (HYPOTHESIS_STORAGE_DIRECTORY)
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(cache, "rnnspec", "hypothesis"))
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
+    args.argv = argv[1:]  # what followed the command's name (verify --isolate runs it again in a child)
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     else:  # (called in a thread: no signal handlers there)

@@ -277,6 +277,9 @@ def verify_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add_call_options(parser.add_argument, prefix="--", timeout=DEFAULT_TIMEOUT)
     parser.add_argument("--select", action="append", help="a property id or topic (repeatable)")
     add_verify_options(parser.add_argument, prefix="--")
+    parser.add_argument("--isolate", action="store_true",
+                        help="run the target in a child process: os._exit, a crash or a call stuck in C code is "
+                             "that property's verdict (FAILED or HUNG), and the other properties still run")
     parser.add_argument("--budget", type=positive_seconds, default=None, metavar="SECONDS",
                         help="a time limit for the whole run: once spent, the properties not yet started are "
                              "skipped, saying so, and the reports are marked partial (default: none)")
@@ -292,6 +295,22 @@ def bench_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add_target_options(group.add_argument, prefix="--")
     add_bench_options(parser.add_argument)
     return parser
+
+
+def without_report_options(argv: list[str]) -> list[str]:
+    """verify's ``argv`` without ``--isolate``, ``--json PATH`` and ``--html PATH`` (what the child
+    of ``--isolate`` runs: the parent writes the reports)."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--isolate" or arg.startswith(("--json=", "--html=")):
+            continue
+        elif arg in ("--json", "--html"):
+            skip = True
+        else:
+            out.append(arg)
+    return out
 
 
 def parse_verify(argv: list[str]):

@@ -13,7 +13,7 @@ import sys
 
 from rnnspec.interfaces import options
 from rnnspec.interfaces.matrix.frameworks import FRAMEWORKS
-from rnnspec.interfaces.workers import emit
+from rnnspec.interfaces.workers import emit, open_channel
 
 __all__ = ["rows", "main"]
 
@@ -55,6 +55,7 @@ def rows(name: str, settings):
 
 
 def main(argv=None) -> int:
+    open_channel()
     parser = options.Parser(prog="python -m rnnspec.interfaces.matrix.worker", description="one framework's rows, as JSON lines")
     parser.add_argument("framework", choices=sorted(FRAMEWORKS))
     options.add_example_options(parser.add_argument, prefix="--")

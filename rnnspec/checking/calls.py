@@ -48,6 +48,9 @@ def check_returned(t, *, what: str, x: torch.Tensor, case) -> None:
         fail(f"{what} is on {t.device}, the input on {x.device}: the target returned it on another device", case=case)
     if t.dtype != x.dtype:
         fail(f"{what} has dtype {t.dtype}, expected {x.dtype} (the input's)", case=case)
+    if t.numel() and x.numel() and t.untyped_storage().data_ptr() == x.untyped_storage().data_ptr():
+        fail(f"{what} shares the input's memory (a view of the input, or the input written over): "
+             f"a torch layer returns new tensors", case=case)
 
 
 def call_layer(module, case, x: torch.Tensor, hx=None) -> LayerRun:

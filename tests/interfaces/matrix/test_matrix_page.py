@@ -77,3 +77,13 @@ def test_the_committed_page_shows_its_summary_in_chromium(tmp_path):
     inked = (pixels.min(axis=-1) < 0.9).mean()  # not white: text, table borders, the summary's colours
     coloured = ((pixels.max(axis=-1) - pixels.min(axis=-1)) > 0.05).mean()  # green and red summary cells
     assert inked > 0.02 and coloured > 0.01, f"the page looks blank: {inked:.3f} inked, {coloured:.3f} coloured"
+
+
+def test_the_page_escapes_every_string_that_came_from_a_target():
+    hostile = "<script>alert('target')</script>"
+    row = _row("torch", f"mod.py:{hostile}", matches_reference="failed")
+    row["notes"] = hostile
+    row["properties"]["matches_reference"]["failures"][0]["headline"] = f"the target raised RuntimeError: {hostile}"
+    matrix = {**_matrix(), "rows": [row], "not_installed": {"mlx": f"ImportError: {hostile}"}}
+    page = matrix_html(matrix)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(" in page

@@ -37,9 +37,11 @@ TABLE = [
     ("bench misused", ["bench", "torch.nn.LSTM", "--device", "no_such_device"], 2),
     ("bench ran", ["bench", "torch.nn.GRU", "--size", "2,3,4,5", "--repeats", "1", "--mode", "forward"], 0),
 ]
+SLOW = {"bench ran"}  # (it measures the fp32 peak: seconds)
 
 
-@pytest.mark.parametrize("what, command, code", TABLE, ids=[row[0] for row in TABLE])
+@pytest.mark.parametrize("what, command, code", [
+    pytest.param(*row, id=row[0], marks=[pytest.mark.slow] if row[0] in SLOW else []) for row in TABLE])
 def test_the_documented_exit_code(tmp_path, what, command, code):
     (tmp_path / "cases.py").write_text(CASES)
     (tmp_path / "xfails.txt").write_text("matches_reference  # planted\n")
@@ -50,6 +52,7 @@ def test_the_documented_exit_code(tmp_path, what, command, code):
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
 
 
+@pytest.mark.slow  # (the fast tier stops verify with both signals in tests/interfaces/test_interrupts.py)
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["Ctrl-C", "SIGTERM"])
 def test_stopped_runs_exit_128_plus_the_signal(tmp_path, sig, code):
     child = subprocess.Popen([sys.executable, "-m", "rnnspec", "verify", f"{DROPINS / 'independent.py'}:LSTM",

@@ -49,7 +49,7 @@ def _verify(tmp_path, name, *extra):
 
 
 @pytest.mark.parametrize("name, code", [("ExitsWhenBidirectional", "exited with 7"),
-                                        ("SegfaultsWhenBidirectional", "SIGSEGV")])
+                                        pytest.param("SegfaultsWhenBidirectional", "SIGSEGV", marks=pytest.mark.slow)])
 def test_a_target_that_ends_its_process_fails_that_property_and_the_run_goes_on(tmp_path, name, code):
     done, report, _ = _verify(tmp_path, name)
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]

@@ -12,10 +12,10 @@ from rnnspec.interfaces.cli import _Heartbeat
 
 
 def test_the_heartbeat_names_a_step_that_lasts_and_repeats_while_it_does():
-    beat = _Heartbeat("rnnspec verify", after=0.5, every=1.0)
+    beat = _Heartbeat("rnnspec verify", after=0.3, every=0.6)
     beat.err = io.StringIO()
     beat.now("probing slow.py:LSTM (the plainest case)")
-    time.sleep(3.5)
+    time.sleep(1.7)
     beat.now("a quick step")
     time.sleep(0.2)
     said = beat.err.getvalue().splitlines()

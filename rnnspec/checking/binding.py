@@ -28,7 +28,7 @@ from rnnspec.checking import error_sizes
 from rnnspec.checking.environment import guard_modules
 from rnnspec.checking.error_sizes import ErrorSize
 from rnnspec.checking.failures import Failure, PropertyFailure, regime_of
-from rnnspec.spec.profiles import hypothesis_settings
+from rnnspec.spec.profiles import hypothesis_settings, independent_of_loaded_code
 from rnnspec.spec.settings import RunSettings, activated, active
 from rnnspec.spec import PropertySpec, property_spec
 from rnnspec.spec.scale import tier_runs
@@ -153,7 +153,7 @@ def _run_tier(fn, target, examples: int, printed: io.StringIO) -> None:
     test = given(data=st.data())(body)
     test = hypothesis.seed(active().seed)(test)
     test = hypothesis_settings(examples)(test)
-    with warnings.catch_warnings(), descriptors_captured(printed):
+    with warnings.catch_warnings(), descriptors_captured(printed), independent_of_loaded_code():
         warnings.filterwarnings("ignore", message=".*not supported with oneDNN")  # torch's own notice
         test()
 

@@ -110,11 +110,11 @@ def test_a_lazy_module_that_breaks_hypothesis_is_mended(module_in_sys_modules):
     assert lazy.__dict__["__file__"] is None
 
 
-def test_a_module_that_cannot_be_mended_is_the_environments_fault(module_in_sys_modules):
+def test_a_module_that_cannot_be_mended_cannot_break_a_run(module_in_sys_modules):
+    # Hypothesis reads the loaded modules' constants (and so their __file__) only for its mined
+    # constants, which rnnspec's runs do without (rnnspec.spec.profiles.independent_of_loaded_code:
+    # a run depends on its seed, not on what is imported): a module whose __file__ raises is never read
     module_in_sys_modules(_Unmendable("rnnspec_test_unmendable"))
-    module_in_sys_modules(types.ModuleType("rnnspec_test_plain"))  # Hypothesis looks again when the count changes
-    # Hypothesis reads the modules' constants only when a draw chooses to try one (at random, a few
-    # percent of draws): enough examples make that certain at any seed
+    module_in_sys_modules(types.ModuleType("rnnspec_test_plain"))  # Hypothesis would look again when the count changes
     v = _one(torch.nn.GRUCell, "torch.nn.GRUCell", "cell_matches_reference", max_examples=25)
-    assert v.status == "error" and v.failure.origin == "environment", v.message
-    assert "rnnspec_test_unmendable" in v.failure.headline and "the environment broke the run" in v.message
+    assert v.status == "passed", v.message

@@ -50,3 +50,36 @@ def test_replay_options_repeat_what_differs_from_the_defaults():
     assert RunSettings(seed=3, profile="quick", max_examples=2, dtype="float64", timeout=0.5).replay_options() == \
         "--seed 3 --profile quick --max-examples 2 --dtype float64 --timeout 0.5"
     assert "--timeout" not in RunSettings(timeout=DEFAULT_TIMEOUT).replay_options()
+
+
+def test_a_run_draws_the_same_cases_whatever_code_is_loaded():
+    """Hypothesis mines constants from the source of loaded modules; rnnspec's runs do without them,
+    so loading a module full of literals changes no draw (it once hid a planted defect)."""
+    import sys
+    import types
+
+    import torch
+
+    from rnnspec.running.verifier import verify
+    from rnnspec.targets import TorchLikeTarget
+
+    def cases():
+        seen = []
+
+        class Recording(torch.nn.GRUCell):
+            def forward(self, input, hx=None):
+                seen.append((tuple(input.shape), float(input.flatten()[0])))
+                return super().forward(input, hx)
+
+        verify(TorchLikeTarget(Recording, like="torch.nn.GRUCell", name="rec"), select=["cell_matches_reference"],
+               settings=RunSettings(profile="quick", max_examples=25))
+        return seen
+
+    before = cases()
+    literals = types.ModuleType("rnnspec_test_literals")
+    literals.__file__ = __file__  # a "local" module: this file's literals
+    sys.modules["rnnspec_test_literals"] = literals
+    try:
+        assert cases() == before
+    finally:
+        del sys.modules["rnnspec_test_literals"]

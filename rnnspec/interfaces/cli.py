@@ -175,8 +175,8 @@ def _verify(args) -> int:
 
 
 def _verify_isolated(args, heartbeat) -> int:
-    from rnnspec.interfaces.isolated import run_isolated
-    from rnnspec.rendering.report import html_report, verdict_line, write_json
+    from rnnspec.interfaces.isolated import Isolated, run_isolated
+    from rnnspec.rendering.report import html_report, isolation_lines, verdict_line, write_json
     from rnnspec.running.verdicts import exit_code, overall_status, summary
 
     try:
@@ -184,13 +184,12 @@ def _verify_isolated(args, heartbeat) -> int:
     except ValueError as e:
         return _usage_error("verify", str(e))
     heartbeat.now(f"starting the target's process ({args.target})")
-    got = None
 
     def finished(verdict):
         print(verdict_line(verdict, errors=args.errors), flush=True)
 
     def report(verdicts, partial=None) -> None:
-        if got is None or got.skeleton is None or not (args.json or args.html):
+        if got.skeleton is None or not (args.json or args.html):
             return
         status = "interrupted" if partial else overall_status(verdicts).value
         whole = {**got.skeleton, "status": status, "partial": bool(partial), "summary": summary(verdicts),
@@ -200,8 +199,6 @@ def _verify_isolated(args, heartbeat) -> int:
             write_json(whole, args.json)
         if args.html:
             write_text(html_report(whole), args.html)
-
-    from rnnspec.interfaces.isolated import Isolated
 
     got = Isolated()
     try:
@@ -217,8 +214,8 @@ def _verify_isolated(args, heartbeat) -> int:
         return _usage_error("verify", got.unusable)
     if not got.verdicts:
         return _usage_error("verify", "no property applies to this target with this --select")
-    for change, n in got.changes.items():
-        print(f"WARNING: the target changed {change} in {n} call{'s' * (n != 1)}; rnnspec put it back after each")
+    for line in isolation_lines(got.changes):
+        print(line)
     name = got.skeleton["target"] if got.skeleton else args.target
     print(f"{name}: {overall_status(got.verdicts)} ({summary(got.verdicts)}; isolated)")
     report(got.verdicts)

@@ -28,11 +28,12 @@ def verdict_line(v: Verdict, *, errors: bool = False) -> str:
     return line
 
 
-def isolation_lines() -> list[str]:
-    """What the target changed of process-wide torch state while it ran (put back after each call)."""
+def isolation_lines(changes: dict[str, int] | None = None) -> list[str]:
+    """What the target changed of process-wide torch state while it ran (put back after each call):
+    ``changes`` as rnnspec.checking.isolation.changes() gives them (this process's, by default)."""
     return [f"WARNING: the target changed {change} in {n} call{'s' * (n != 1)}; rnnspec put it back after each, "
             f"so no later property saw it (a torch layer leaves process-wide state alone)"
-            for change, n in isolation.changes().items()]
+            for change, n in (isolation.changes() if changes is None else changes).items()]
 
 
 def header(target, settings, prepared=None) -> list[str]:
